@@ -1,0 +1,101 @@
+"""Settings: the only place that reads the environment.
+
+Names of the outside contract (DESIGN.md) are kept verbatim as aliases; everything else is prefixed
+`DOCDEBATE_`. Secrets are `SecretStr` so they never show up in logs or reprs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+DEFAULT_MODEL = "claude-sonnet-5-5"
+
+
+class ModelPrice(BaseModel):
+    """US dollars per million tokens."""
+
+    input: float
+    output: float
+    cache_write: float  # 5-minute cache writes
+    cache_read: float
+
+
+def _default_prices() -> dict[str, ModelPrice]:
+    sonnet = ModelPrice(input=3.0, output=15.0, cache_write=3.75, cache_read=0.30)
+    return {
+        DEFAULT_MODEL: sonnet,
+        "claude-sonnet-4-5": sonnet,
+        "claude-opus-4-5": ModelPrice(input=5.0, output=25.0, cache_write=6.25, cache_read=0.50),
+        "claude-haiku-4-5": ModelPrice(input=1.0, output=5.0, cache_write=1.25, cache_read=0.10),
+    }
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOCDEBATE_", extra="ignore", populate_by_name=True)
+
+    # --- Anthropic (the SDK's own names) ---
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "anthropic_api_key")
+    )
+    anthropic_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("ANTHROPIC_BASE_URL", "anthropic_base_url")
+    )
+    model: str = Field(default=DEFAULT_MODEL, description="Model for persona turns (DOCDEBATE_MODEL).")
+    judge_model: str | None = Field(
+        default=None,
+        description="Model for the judge (DOCDEBATE_JUDGE_MODEL). Unset: the persona model, which keeps the "
+        "document cache warm for the judge; another model re-reads the document at full price.",
+    )
+    prices: dict[str, ModelPrice] = Field(default_factory=_default_prices)
+    llm_max_retries: int = Field(default=6, ge=0, le=20)
+    llm_call_timeout_s: float = Field(default=180.0, gt=0, description="One model call, retries excluded.")
+    llm_retry_after_cap_s: float = Field(default=30.0, gt=0, description="Longest Retry-After we honour.")
+    debate_timeout_s: float = Field(default=900.0, gt=0, description="Whole debate, all calls and retries.")
+
+    log_level: Literal["debug", "info", "warning", "error"] = "warning"
+
+    # --- personas ---
+    personas_dir: Path | None = Field(
+        default=None, description="Extra persona files (DOCDEBATE_PERSONAS_DIR)."
+    )
+
+    # --- sources ---
+    allow_private_urls: bool = False
+    max_doc_chars: int = Field(default=600_000, gt=0, description="About 150k tokens.")
+    max_file_bytes: int = Field(default=25_000_000, gt=0)
+    fetch_timeout_s: float = Field(default=20.0, gt=0)
+    fetch_max_redirects: int = Field(default=5, ge=0)
+
+    @property
+    def judge(self) -> str:
+        return self.judge_model or self.model
+
+    def api_key(self) -> str:
+        """The Anthropic key, or a ConfigError that says what to set."""
+        key = self.anthropic_api_key.get_secret_value().strip() if self.anthropic_api_key else ""
+        if not key:
+            raise ConfigError(
+                "ANTHROPIC_API_KEY is not set: export your Anthropic API key "
+                "(console.anthropic.com > API keys) and run again."
+            )
+        return key
+
+    def price(self, model: str) -> ModelPrice | None:
+        return self.prices.get(model)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    try:
+        return Settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        first = str(exc).splitlines()
+        raise ConfigError(f"invalid setting: {' '.join(first[1:3]).strip() or first[0]}") from exc

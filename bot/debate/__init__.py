@@ -1,0 +1,1 @@
+"""The debate: personas, prompts, the protocol, grounding of quotes, and reports."""

@@ -1,0 +1,73 @@
+"""Progress events a debate emits, for the terminal view and (later) Slack to show as they happen."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.models import Document, Persona, Turn, Usage, Verdict
+
+
+@dataclass(frozen=True)
+class DebateStarted:
+    document: Document
+    panel: list[Persona]
+    rounds: int
+
+
+@dataclass(frozen=True)
+class CacheWarmed:
+    usage: Usage
+
+
+@dataclass(frozen=True)
+class TurnStarted:
+    persona: Persona
+    round: int
+
+
+@dataclass(frozen=True)
+class TurnDelta:
+    persona: Persona
+    round: int
+    text: str
+
+
+@dataclass(frozen=True)
+class TurnFinished:
+    persona: Persona
+    turn: Turn
+
+
+@dataclass(frozen=True)
+class RoundSkipped:
+    round: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class JudgeStarted:
+    pass
+
+
+@dataclass(frozen=True)
+class VerdictReady:
+    verdict: Verdict
+    usage: Usage
+
+
+DebateEvent = (
+    DebateStarted
+    | CacheWarmed
+    | TurnStarted
+    | TurnDelta
+    | TurnFinished
+    | RoundSkipped
+    | JudgeStarted
+    | VerdictReady
+)
+EventSink = Callable[[DebateEvent], Awaitable[None]]
+
+
+async def ignore(_event: DebateEvent) -> None:
+    """The sink used when nobody listens."""

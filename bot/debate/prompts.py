@@ -1,0 +1,71 @@
+"""Rendering the Jinja2 templates in `prompts/` into the prompts of a debate.
+
+The layout is what makes caching work (see `bot.llm`): the rules and the document form the first system
+block, identical for every call of the debate; the persona or judge role is the second system block; the
+task and the transcript so far are the user message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+import jinja2
+
+from bot.llm import Prompt
+from bot.models import Depth, Document, Persona, Turn
+from bot.resources import resource_dir
+
+OPENING_WORDS = {Depth.QUICK: 220, Depth.STANDARD: 320, Depth.DEEP: 420}
+REBUTTAL_WORDS = {Depth.QUICK: 180, Depth.STANDARD: 240, Depth.DEEP: 300}
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(resource_dir("prompts")),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701 -- plain text for a model, not HTML; attributes use `| e`
+        keep_trailing_newline=False,
+    )
+
+
+def render(template: str, **context: object) -> str:
+    return environment().get_template(template).render(**context).strip()
+
+
+def document_nonce(document: Document) -> str:
+    """A tag suffix the document cannot contain unless it contains its own hash; stable, so caching works."""
+    return hashlib.sha256(document.text.encode("utf-8")).hexdigest()[:12]
+
+
+class DebatePrompts:
+    """All prompts of one debate over one document."""
+
+    def __init__(self, document: Document, panel: list[Persona], focus: str | None, depth: Depth) -> None:
+        self.panel = panel
+        self.focus = focus
+        self.depth = depth
+        self.cached_system = render("debate_rules.md.j2", document=document, nonce=document_nonce(document))
+
+    def _persona(self, persona: Persona) -> str:
+        return render("persona.md.j2", persona=persona, panel=self.panel, focus=self.focus)
+
+    def opening(self, persona: Persona) -> Prompt:
+        task = render("opening.md.j2", words=OPENING_WORDS[self.depth])
+        return Prompt(self.cached_system, self._persona(persona), [{"role": "user", "content": task}])
+
+    def rebuttal(self, persona: Persona, round_: int, rounds: int, transcript: list[Turn]) -> Prompt:
+        task = render(
+            "rebuttal.md.j2",
+            round=round_,
+            rounds=rounds,
+            transcript=transcript,
+            words=REBUTTAL_WORDS[self.depth],
+        )
+        return Prompt(self.cached_system, self._persona(persona), [{"role": "user", "content": task}])
+
+    def judge(self, transcript: list[Turn]) -> Prompt:
+        role = render("judge.md.j2", panel=self.panel, focus=self.focus)
+        task = render("judge_task.md.j2", panel=self.panel, transcript=transcript)
+        return Prompt(self.cached_system, role, [{"role": "user", "content": task}])

@@ -1,0 +1,164 @@
+"""The debate protocol (DESIGN.md): blind parallel openings, rebuttal rounds, a structured verdict.
+
+1. Openings: every persona reviews the document alone, all in parallel, after one call has written the
+   shared document prefix to the prompt cache.
+2. Rebuttals: `depth.rebuttal_rounds` rounds (quick 0, standard 1, deep 2). Each persona reads the debate so
+   far and agrees, disputes, withdraws or sharpens. A round in which nobody reports a new disagreement ends
+   the debate early: longer debates drift to the majority and lose correct minority views.
+3. Judge: one structured-output call returns the `Verdict`; its quotes are then checked against the document.
+
+Each step is its own coroutine (`opening`, `rebuttal`, `judge`), so a durable workflow can checkpoint them one
+by one; `run` composes them for the CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime
+
+from bot.config import Settings
+from bot.debate.events import (
+    CacheWarmed,
+    DebateStarted,
+    EventSink,
+    JudgeStarted,
+    RoundSkipped,
+    TurnDelta,
+    TurnFinished,
+    TurnStarted,
+    VerdictReady,
+    ignore,
+)
+from bot.debate.grounding import ground_verdict
+from bot.debate.prompts import OPENING_WORDS, REBUTTAL_WORDS, DebatePrompts
+from bot.errors import ModelError
+from bot.llm import LLM, Prompt
+from bot.models import DebateResult, Depth, Document, Persona, Turn, Usage, Verdict
+
+JUDGE_MAX_TOKENS = 8000
+_DISAGREEMENT_LINE = re.compile(r"^[\s>*_`]*NEW_DISAGREEMENTS[\s*_`]*:[\s*_`]*(\d+)[\s*_`.]*$", re.I | re.M)
+
+
+def split_disagreement_count(text: str) -> tuple[str, int | None]:
+    """The turn without its trailing `NEW_DISAGREEMENTS: n` line, and n (None when the model left it out)."""
+    matches = list(_DISAGREEMENT_LINE.finditer(text))
+    if not matches:
+        return text.strip(), None
+    last = matches[-1]
+    return (text[: last.start()] + text[last.end() :]).strip(), int(last.group(1))
+
+
+def max_tokens_for(words: int) -> int:
+    """Room for `words` of Markdown prose (about 1.4 tokens a word) and a margin so turns are not cut."""
+    return words * 2 + 300
+
+
+class Debate:
+    """One debate over one document by one panel."""
+
+    def __init__(
+        self,
+        llm: LLM,
+        settings: Settings,
+        document: Document,
+        panel: list[Persona],
+        depth: Depth = Depth.STANDARD,
+        focus: str | None = None,
+        on_event: EventSink = ignore,
+    ) -> None:
+        self.llm = llm
+        self.settings = settings
+        self.document = document
+        self.panel = panel
+        self.depth = depth
+        self.focus = focus.strip() if focus and focus.strip() else None
+        self.emit = on_event
+        self.prompts = DebatePrompts(document, panel, self.focus, depth)
+
+    async def warm(self) -> Usage | None:
+        usage = await self.llm.warm(self.settings.model, self.prompts.cached_system)
+        if usage is not None:
+            await self.emit(CacheWarmed(usage))
+        return usage
+
+    async def _turn(self, persona: Persona, round_: int, prompt: Prompt, words: int) -> Turn:
+        await self.emit(TurnStarted(persona, round_))
+
+        async def forward(chunk: str) -> None:
+            await self.emit(TurnDelta(persona, round_, chunk))
+
+        raw, usage = await self.llm.stream_text(self.settings.model, prompt, max_tokens_for(words), forward)
+        text, new_disagreements = split_disagreement_count(raw) if round_ else (raw.strip(), None)
+        if not text:
+            raise ModelError(f"the {persona.title} returned an empty turn: try again")
+        turn = Turn(
+            persona=persona.name, round=round_, text=text, usage=usage, new_disagreements=new_disagreements
+        )
+        await self.emit(TurnFinished(persona, turn))
+        return turn
+
+    async def opening(self, persona: Persona) -> Turn:
+        return await self._turn(persona, 0, self.prompts.opening(persona), OPENING_WORDS[self.depth])
+
+    async def rebuttal(self, persona: Persona, round_: int, transcript: list[Turn]) -> Turn:
+        prompt = self.prompts.rebuttal(persona, round_, self.depth.rebuttal_rounds, transcript)
+        return await self._turn(persona, round_, prompt, REBUTTAL_WORDS[self.depth])
+
+    async def judge(self, transcript: list[Turn]) -> tuple[Verdict, Usage]:
+        await self.emit(JudgeStarted())
+        model = self.settings.judge
+        draft, usage = await self.llm.structured(
+            model, self.prompts.judge(transcript), JUDGE_MAX_TOKENS, Verdict
+        )
+        verdict = ground_verdict(draft, self.document)
+        await self.emit(VerdictReady(verdict, usage))
+        return verdict, usage
+
+    async def _round(self, round_: int, transcript: list[Turn]) -> list[Turn]:
+        if round_ == 0:
+            calls = [self.opening(p) for p in self.panel]
+        else:
+            calls = [self.rebuttal(p, round_, transcript) for p in self.panel]
+        return list(await asyncio.gather(*calls))
+
+    async def run(self) -> DebateResult:
+        """The whole debate, bounded by `settings.debate_timeout_s`."""
+        started = datetime.now(UTC)
+        rounds = self.depth.rebuttal_rounds
+        await self.emit(DebateStarted(self.document, self.panel, rounds))
+        try:
+            async with asyncio.timeout(self.settings.debate_timeout_s):
+                warm_usage = await self.warm() if len(self.panel) > 1 else None
+                transcript: list[Turn] = []
+                for round_ in range(rounds + 1):
+                    turns = await self._round(round_, transcript)
+                    transcript.extend(turns)
+                    if round_ and round_ < rounds and not any_new_disagreement(turns):
+                        await self.emit(RoundSkipped(round_ + 1, "no new disagreement in the last round"))
+                        break
+                verdict, judge_usage = await self.judge(transcript)
+        except TimeoutError:
+            raise ModelError(
+                f"the debate took longer than {self.settings.debate_timeout_s:.0f} s and was stopped: "
+                "try --depth quick, or try again later"
+            ) from None
+        usage = sum((t.usage for t in transcript), warm_usage or Usage()) + judge_usage
+        return DebateResult(
+            document=self.document,
+            personas=[p.name for p in self.panel],
+            depth=self.depth,
+            focus=self.focus,
+            model=self.settings.model,
+            judge_model=self.settings.judge,
+            turns=transcript,
+            verdict=verdict,
+            usage=usage,
+            started_at=started,
+            finished_at=datetime.now(UTC),
+        )
+
+
+def any_new_disagreement(turns: list[Turn]) -> bool:
+    """True unless every turn reported zero new disagreements (a missing count counts as disagreement)."""
+    return any(t.new_disagreements is None or t.new_disagreements > 0 for t in turns)

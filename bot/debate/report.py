@@ -1,0 +1,123 @@
+"""A finished debate as Markdown or JSON (`docdebate review --format md|json`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.models import Assumption, DebateResult, Disagreement, OneWayDoor, Persona, Quote, Usage
+
+# The JSON leaves the document's full text out: scripts get its title and source, and the debate.
+JSON_EXCLUDE = {"document": {"text", "sections"}}
+
+
+def to_json(result: DebateResult) -> str:
+    return result.model_dump_json(indent=2, exclude=JSON_EXCLUDE)
+
+
+def round_title(round_: int) -> str:
+    return "Opening statements" if round_ == 0 else f"Rebuttal, round {round_}"
+
+
+def usage_line(usage: Usage) -> str:
+    """`7 model calls · 61,204 tokens in, 3,310 out · $0.0912 (caching saved 71%)`."""
+    tokens_in = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
+    line = f"{usage.calls} model calls · {tokens_in:,} tokens in, {usage.output_tokens:,} out · ${usage.cost_usd:.4f}"
+    if usage.uncached_cost_usd > 0:
+        saved = 1 - usage.cost_usd / usage.uncached_cost_usd
+        line += f" (caching saved {saved:.0%})"
+    return line
+
+
+def who(names: Iterable[str]) -> str:
+    return ", ".join(names) or "nobody"
+
+
+def attribution(item: Assumption | OneWayDoor) -> str:
+    text = f"raised by {who(item.raised_by)}"
+    return text + (f"; endorsed by {who(item.endorsed_by)}" if item.endorsed_by else "")
+
+
+def quote_status(quote: Quote) -> str:
+    if quote.verified:
+        return "verified" + (f", in “{quote.section}”" if quote.section else "")
+    return "NOT FOUND in the document: treat as unverified"
+
+
+def _quote_md(quote: Quote) -> str:
+    return f"   > {quote.text}\n   >\n   > _({quote_status(quote)})_"
+
+
+def _door_md(index: int, door: OneWayDoor) -> str:
+    return "\n".join(
+        [
+            f"{index}. **{door.decision}** ({attribution(door)})",
+            _quote_md(door.quote),
+            f"   - Why it is hard to reverse: {door.why_hard_to_reverse}",
+            f"   - Cost to reverse: {door.cost_to_reverse}; time: {door.time_to_reverse}",
+            f"   - Blast radius: {door.blast_radius}",
+            f"   - Make it two-way: {door.make_it_two_way}",
+        ]
+    )
+
+
+def _assumption_md(index: int, item: Assumption) -> str:
+    return "\n".join(
+        [
+            f"{index}. **{item.assumption}** ({attribution(item)})",
+            _quote_md(item.quote),
+            f"   - {item.challenge}",
+        ]
+    )
+
+
+def _disagreement_md(item: Disagreement) -> str:
+    sides = "; ".join(f"{side.position} ({who(side.held_by)})" for side in item.sides)
+    return f"- **{item.topic}**: {sides}"
+
+
+def _section(title: str, lines: list[str], empty: str) -> list[str]:
+    return [f"### {title}", "", *(lines or [empty]), ""]
+
+
+def to_markdown(result: DebateResult, panel: dict[str, Persona]) -> str:
+    verdict = result.verdict
+
+    def name(persona: str) -> str:
+        found = panel.get(persona)
+        return f"{found.title} ({persona})" if found else persona
+
+    out = [
+        f"# Debate: {result.document.title}",
+        "",
+        f"_{result.document.source}_ · panel: {', '.join(map(name, result.personas))} · depth: {result.depth}"
+        + (f" · focus: {result.focus}" if result.focus else ""),
+        "",
+        "## Verdict",
+        "",
+        f"**{verdict.headline}**",
+        "",
+    ]
+    out += _section(
+        "One-way doors", [_door_md(i, d) for i, d in enumerate(verdict.one_way_doors, 1)], "None found."
+    )
+    out += _section(
+        "Assumptions challenged",
+        [_assumption_md(i, a) for i, a in enumerate(verdict.assumptions, 1)],
+        "None.",
+    )
+    out += _section(
+        "Where the panel disagrees",
+        [_disagreement_md(d) for d in verdict.disagreements],
+        "The panel converged.",
+    )
+    out += _section("Open questions", [f"- {q}" for q in verdict.open_questions], "None.")
+    out += _section("Next steps", [f"- {s}" for s in verdict.next_steps], "None.")
+    out += ["## Transcript", ""]
+    current_round = -1
+    for turn in result.turns:
+        if turn.round != current_round:
+            current_round = turn.round
+            out += [f"### {round_title(turn.round)}", ""]
+        out += [f"#### {name(turn.persona)}", "", turn.text, ""]
+    out += ["---", f"_{usage_line(result.usage)} · model {result.model}, judge {result.judge_model}_", ""]
+    return "\n".join(out)

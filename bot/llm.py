@@ -1,0 +1,216 @@
+"""The Anthropic client: cache layout, streaming turns, structured output, usage and cost.
+
+Every call of a debate sends the same first system block: the debate rules and the document, marked with
+`cache_control`. What differs per call (the persona, the transcript so far, the task) comes after it, so all
+turns and the judge read one cached prefix. `warm()` writes that prefix once before the fan-out; without it,
+parallel calls would each pay for writing the same cache entry.
+
+Retries are the SDK's own (429, 5xx, 529, honouring Retry-After). A middleware adjusts two things the SDK
+cannot be told through its options: it never retries a spend-limit 429 (retrying cannot succeed), and it
+caps how long a Retry-After may make us wait.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import anthropic
+from anthropic import APIRequest, AsyncAnthropic, AsyncAPIResponse, AsyncCallNext, Middleware
+from anthropic.types import MessageParam, TextBlockParam
+from anthropic.types import Usage as ApiUsage
+from pydantic import BaseModel
+
+from bot.config import Settings
+from bot.errors import ModelError
+from bot.models import Usage
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+TextSink = Callable[[str], Awaitable[None]]
+
+# The API will not cache a prefix shorter than this (Sonnet-class models); below it, warming is wasted.
+MIN_CACHEABLE_TOKENS = 1024
+NO_RETRY_ERROR_CODES = ("spend_limit", "billing", "organization_on_hold")
+
+
+def estimate_tokens(text: str) -> int:
+    """A cheap upper-bound-ish estimate (about four characters a token for English prose)."""
+    return len(text) // 4 + 1
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One call's prompt: the shared cached prefix, then what is particular to this call."""
+
+    cached_system: str
+    system_tail: str
+    messages: list[MessageParam]
+
+    def system_blocks(self) -> list[TextBlockParam]:
+        blocks: list[TextBlockParam] = [
+            {"type": "text", "text": self.cached_system, "cache_control": {"type": "ephemeral"}}
+        ]
+        if self.system_tail:
+            blocks.append({"type": "text", "text": self.system_tail})
+        return blocks
+
+
+class _RetryPolicy(Middleware):
+    """Adjusts the SDK's retry decisions (see module doc); runs once per HTTP attempt."""
+
+    def __init__(self, retry_after_cap_s: float) -> None:
+        self._cap = retry_after_cap_s
+
+    async def handle_async(self, request: APIRequest, call_next: AsyncCallNext) -> AsyncAPIResponse[Any]:
+        response = await call_next(request)
+        http = response.http_response
+        if http.status_code >= 400:
+            body = (await http.aread()).decode("utf-8", "replace")
+            if any(code in body for code in NO_RETRY_ERROR_CODES):
+                http.headers["x-should-retry"] = "false"
+            self._cap_retry_after(http.headers)
+        return response
+
+    def _cap_retry_after(self, headers: Any) -> None:
+        for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+            try:
+                seconds = float(headers.get(name)) / scale
+            except (TypeError, ValueError):
+                continue  # absent, or an HTTP date (rare; the SDK parses it)
+            if seconds > self._cap:
+                headers[name] = str(int(self._cap * scale))
+
+
+class LLM:
+    """A thin layer over `AsyncAnthropic` that knows docdebate's prompt layout and accounting."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client = AsyncAnthropic(
+            api_key=settings.api_key(),
+            base_url=settings.anthropic_base_url,
+            max_retries=settings.llm_max_retries,
+            timeout=settings.llm_call_timeout_s,
+            middleware=[_RetryPolicy(settings.llm_retry_after_cap_s)],
+        )
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    def usage(self, model: str, api: ApiUsage | None) -> Usage:
+        """Our `Usage` (with cost) from the API's usage block."""
+        if api is None:
+            return Usage(calls=1)
+        written = api.cache_creation_input_tokens or 0
+        read = api.cache_read_input_tokens or 0
+        usage = Usage(
+            input_tokens=api.input_tokens,
+            output_tokens=api.output_tokens,
+            cache_write_tokens=written,
+            cache_read_tokens=read,
+            calls=1,
+        )
+        price = self._settings.price(model)
+        if price is None:
+            log.warning("no price for model %s: cost reported as 0 (set DOCDEBATE_PRICES)", model)
+            return usage
+        million = 1_000_000
+        usage.cost_usd = (
+            api.input_tokens * price.input
+            + written * price.cache_write
+            + read * price.cache_read
+            + api.output_tokens * price.output
+        ) / million
+        usage.uncached_cost_usd = (
+            (api.input_tokens + written + read) * price.input + api.output_tokens * price.output
+        ) / million
+        return usage
+
+    async def warm(self, model: str, cached_system: str) -> Usage | None:
+        """Write the shared prefix to the cache before a fan-out; skipped when it is too short to cache."""
+        if estimate_tokens(cached_system) < MIN_CACHEABLE_TOKENS:
+            return None
+        prompt = Prompt(cached_system, "", [{"role": "user", "content": "Reply with the single word: ready"}])
+        with _model_errors(model):
+            message = await self._client.messages.create(
+                model=model, max_tokens=1, system=prompt.system_blocks(), messages=prompt.messages
+            )
+        return self.usage(model, message.usage)
+
+    async def stream_text(
+        self, model: str, prompt: Prompt, max_tokens: int, on_text: TextSink | None = None
+    ) -> tuple[str, Usage]:
+        """One free-text turn, streamed; `on_text` receives each chunk as it arrives."""
+        with _model_errors(model):
+            async with self._client.messages.stream(
+                model=model, max_tokens=max_tokens, system=prompt.system_blocks(), messages=prompt.messages
+            ) as stream:
+                async for chunk in stream.text_stream:
+                    if on_text is not None:
+                        await on_text(chunk)
+                message = await stream.get_final_message()
+        _refuse_refusals(message.stop_reason)
+        text = "".join(block.text for block in message.content if block.type == "text")
+        return text, self.usage(model, message.usage)
+
+    async def structured(
+        self, model: str, prompt: Prompt, max_tokens: int, output: type[T]
+    ) -> tuple[T, Usage]:
+        """One call whose answer is an instance of `output`, through native structured output."""
+        with _model_errors(model):
+            message = await self._client.messages.parse(
+                model=model,
+                max_tokens=max_tokens,
+                system=prompt.system_blocks(),
+                messages=prompt.messages,
+                output_format=output,
+            )
+        _refuse_refusals(message.stop_reason)
+        if message.parsed_output is None:
+            raise ModelError(
+                f"the model's answer was cut off (stop reason: {message.stop_reason}); try --depth quick "
+                "or a shorter document"
+            )
+        return message.parsed_output, self.usage(model, message.usage)
+
+
+def _refuse_refusals(stop_reason: str | None) -> None:
+    if stop_reason == "refusal":
+        raise ModelError("the model declined to review this document; nothing was posted")
+
+
+@contextmanager
+def _model_errors(model: str) -> Iterator[None]:
+    """Turn the SDK's exceptions into one-sentence `ModelError`s (after the SDK's own retries)."""
+    try:
+        yield
+    except anthropic.AuthenticationError as exc:
+        raise ModelError("Anthropic rejected the API key (401): check ANTHROPIC_API_KEY") from exc
+    except anthropic.PermissionDeniedError as exc:
+        raise ModelError(f"this API key may not use {model} (403): check the key's workspace") from exc
+    except anthropic.NotFoundError as exc:
+        raise ModelError(f"model {model} was not found (404): check DOCDEBATE_MODEL") from exc
+    except anthropic.RateLimitError as exc:
+        if exc.error_code and "spend_limit" in exc.error_code:
+            raise ModelError(
+                "the Anthropic account has reached its spend limit: raise the limit or try again next period"
+            ) from exc
+        raise ModelError("the model is rate-limited and retries ran out: try again in a few minutes") from exc
+    except anthropic.InternalServerError as exc:
+        raise ModelError(
+            f"the model service is overloaded or failing ({exc.status_code}): try again in a few minutes"
+        ) from exc
+    except anthropic.APITimeoutError as exc:
+        raise ModelError("a model call timed out: try again, or use --depth quick") from exc
+    except anthropic.APIConnectionError as exc:
+        raise ModelError("cannot reach the model service: check the network or ANTHROPIC_BASE_URL") from exc
+    except anthropic.APIStatusError as exc:
+        detail = exc.api_message or exc.message
+        if exc.type == "billing_error":
+            raise ModelError(f"Anthropic billing problem: {detail}") from exc
+        raise ModelError(f"the model rejected the request ({exc.status_code}): {detail}") from exc

@@ -1,0 +1,187 @@
+"""Domain types shared by every part of docdebate.
+
+These are also the public JSON schema of `docdebate review --format json` (see README, "JSON output"):
+add fields freely, but do not rename or remove them.
+
+Fields marked `SkipJsonSchema` are filled in by code (grounding, accounting), never by the model: they are
+left out of the schema the judge is asked to fill.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+
+
+class Section(BaseModel):
+    """A heading of the document and the span of text it covers (character offsets into `Document.text`)."""
+
+    title: str
+    level: int = Field(ge=1, le=6)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class Document(BaseModel):
+    title: str
+    source: str = Field(description="Where it came from: a path or a URL.")
+    text: str = Field(description="The document as Markdown-flavoured plain text.")
+    sections: list[Section] = Field(default_factory=list)
+
+    def section_at(self, offset: int) -> Section | None:
+        """The innermost section containing `offset`."""
+        hits = [s for s in self.sections if s.start <= offset < s.end]
+        return max(hits, key=lambda s: (s.level, s.start), default=None)
+
+
+class PersonaOrigin(StrEnum):
+    BUILTIN = "built-in"
+    CUSTOM = "custom"
+
+
+class Persona(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="Short id used in --personas.")
+    title: str = Field(min_length=1, max_length=80)
+    emoji: str = Field(
+        min_length=1, max_length=40, description="A Slack emoji name (`:thinking_face:`) or a glyph."
+    )
+    focus: str = Field(min_length=1, max_length=300, description="One line: what this seat cares about.")
+    prompt: str = Field(min_length=1, description="The body of the persona file: how it thinks and argues.")
+    origin: PersonaOrigin = PersonaOrigin.BUILTIN
+    path: str = ""
+
+
+class Depth(StrEnum):
+    QUICK = "quick"
+    STANDARD = "standard"
+    DEEP = "deep"
+
+    @property
+    def rebuttal_rounds(self) -> int:
+        return {Depth.QUICK: 0, Depth.STANDARD: 1, Depth.DEEP: 2}[self]
+
+
+class Usage(BaseModel):
+    """Tokens billed by the model service, and their cost in US dollars."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    calls: int = 0
+    cost_usd: float = 0.0
+    uncached_cost_usd: float = Field(
+        default=0.0, description="What the same calls would have cost with no prompt caching."
+    )
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+            calls=self.calls + other.calls,
+            cost_usd=self.cost_usd + other.cost_usd,
+            uncached_cost_usd=self.uncached_cost_usd + other.uncached_cost_usd,
+        )
+
+
+class Turn(BaseModel):
+    persona: str
+    round: int = Field(ge=0, description="0 is the blind opening; 1 and 2 are rebuttals.")
+    text: str
+    new_disagreements: int | None = Field(
+        default=None,
+        description="Rebuttals only: points first disputed in this turn, as the persona counted them.",
+    )
+    usage: Usage = Field(default_factory=Usage)
+
+
+# ---- the verdict: filled by the judge through structured output, then grounded in code ----
+
+
+class Quote(BaseModel):
+    text: str = Field(
+        description="Copied verbatim from the document: a sentence or clause, not a paraphrase."
+    )
+    verified: SkipJsonSchema[bool] = Field(
+        default=False, description="Set by code: the quote was found in the document text."
+    )
+    section: SkipJsonSchema[str | None] = Field(
+        default=None, description="Set by code: the heading it sits under."
+    )
+
+
+PersonaNames = Annotated[list[str], Field(description="Persona names, as given in the transcript.")]
+
+
+class Attribution(BaseModel):
+    raised_by: PersonaNames
+    endorsed_by: PersonaNames = Field(description="Other personas who agreed with it in the debate.")
+
+
+class Assumption(Attribution):
+    """An assumption of the document that the panel challenged."""
+
+    assumption: str = Field(description="The assumption, stated plainly.")
+    quote: Quote
+    challenge: str = Field(description="Why it may not hold, and what would show it.")
+
+
+class OneWayDoor(Attribution):
+    """A decision that is costly or impossible to reverse."""
+
+    decision: str
+    quote: Quote
+    why_hard_to_reverse: str
+    cost_to_reverse: str = Field(description="Money, effort or goodwill it would take to undo.")
+    time_to_reverse: str
+    blast_radius: str = Field(description="Who and what is affected if it goes wrong.")
+    make_it_two_way: str = Field(description="How to turn it into a reversible step, or de-risk it.")
+
+
+class Side(BaseModel):
+    position: str
+    held_by: PersonaNames
+
+
+class Disagreement(BaseModel):
+    topic: str
+    sides: list[Side]
+
+
+class Verdict(BaseModel):
+    headline: str = Field(
+        description="One sentence: the most important thing the decision-makers should know."
+    )
+    assumptions: list[Assumption]
+    one_way_doors: list[OneWayDoor]
+    disagreements: list[Disagreement]
+    open_questions: list[str]
+    next_steps: list[str]
+
+    def quotes(self) -> list[Quote]:
+        return [a.quote for a in self.assumptions] + [d.quote for d in self.one_way_doors]
+
+
+class DebateResult(BaseModel):
+    """A whole debate: what `--format json` prints."""
+
+    schema_version: int = 1
+    document: Document
+    personas: list[str]
+    depth: Depth
+    focus: str | None = None
+    model: str
+    judge_model: str
+    turns: list[Turn]
+    verdict: Verdict
+    usage: Usage
+    started_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None

@@ -1,0 +1,72 @@
+"""Persona files: built-ins, a team's folder, and errors that name the file and the field."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.debate.personas import DEFAULT_PANEL, load_personas, parse_panel, select_panel
+from bot.errors import PersonaError
+from bot.models import PersonaOrigin
+
+GOOD = """---
+name: legal
+title: Counsel
+emoji: ":scales:"
+focus: Contracts, liability and regulatory exposure.
+---
+You are the company's counsel.
+"""
+
+
+def test_builtins_are_the_default_panel_with_real_prompts() -> None:
+    personas = load_personas()
+    for name in DEFAULT_PANEL:
+        persona = personas[name]
+        assert persona.origin is PersonaOrigin.BUILTIN
+        assert len(persona.prompt.split()) > 150, f"{name}'s prompt is too thin"
+        assert "{{" not in persona.prompt
+
+
+def test_extra_folder_adds_and_overrides(tmp_path: Path) -> None:
+    (tmp_path / "legal.md").write_text(GOOD)
+    (tmp_path / "skeptic.md").write_text(GOOD.replace("legal", "skeptic").replace("Counsel", "Our skeptic"))
+    personas = load_personas(tmp_path)
+    assert personas["legal"].origin is PersonaOrigin.CUSTOM
+    assert personas["skeptic"].title == "Our skeptic"
+    assert personas["exec"].origin is PersonaOrigin.BUILTIN
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (GOOD.replace("title: Counsel\n", ""), "field 'title'"),
+        (GOOD.replace("name: legal", "name: Legal Team"), "field 'name'"),
+        (GOOD.replace("focus:", "colour: red\nfocus:"), "unknown field 'colour'"),
+        ("no front matter", "missing YAML front matter"),
+        ("---\nname: [unclosed\n---\nbody", "not valid YAML"),
+        (GOOD.split("---\nYou")[0].replace("---\n", "", 1).join(["---\n", ""]) + "\n", "not closed"),
+        (GOOD.replace("You are the company's counsel.", ""), "field 'prompt'"),
+    ],
+)
+def test_bad_file_names_file_and_field(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "bad.md"
+    path.write_text(text)
+    with pytest.raises(PersonaError) as caught:
+        load_personas(tmp_path)
+    assert str(path) in caught.value.message
+    assert expected in caught.value.message
+
+
+def test_unknown_persona_lists_the_known_ones() -> None:
+    with pytest.raises(PersonaError, match=r"unknown persona lawyer: choose from .*engineer.*skeptic"):
+        select_panel(load_personas(), parse_panel("skeptic, lawyer"))
+
+
+def test_panel_parsing() -> None:
+    assert parse_panel(None) == list(DEFAULT_PANEL)
+    assert parse_panel(" Skeptic,@exec,skeptic, ") == ["skeptic", "exec"]
+
+
+def test_missing_extra_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(PersonaError, match="is not a folder"):
+        load_personas(tmp_path / "nope")
