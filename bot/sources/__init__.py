@@ -1,0 +1,36 @@
+"""Sources: a link or a path becomes a `Document`.
+
+`load_document` is the one entry point. Local files (.md, .markdown, .txt, .pdf, .docx, .html, or any
+text file) are read by `local`; http(s) links by `web`, which fetches only from public addresses within
+the size and time limits of `Settings`. Every failure a user can act on is a `SourceError`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.config import Settings
+from bot.errors import SourceError
+from bot.models import Document
+from bot.sources.local import load_file
+from bot.sources.web import load_url
+
+__all__ = ["load_document"]
+
+_WEB = re.compile(r"^https?://", re.IGNORECASE)
+_OTHER_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
+
+
+async def load_document(ref: str, settings: Settings) -> Document:
+    """The document at `ref`: a local path or an http(s) URL."""
+    ref = ref.strip()
+    if not ref:
+        raise SourceError("no document given: pass a file path or an http(s) link.")
+    if _WEB.match(ref):
+        return await load_url(ref, settings)
+    other = _OTHER_SCHEME.match(ref)
+    if other:
+        raise SourceError(
+            f"cannot read {other.group(1)}:// links: give an http(s) link or the path of a local file."
+        )
+    return await load_file(ref, settings)

@@ -1,0 +1,101 @@
+"""Bytes to a Body, whichever way they came (a local file or a download).
+
+The kind of a document is decided by its file extension or content type when those are known, else
+by sniffing the bytes: PDF and .docx have unmistakable signatures, and anything that decodes as text is
+read as text.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from enum import StrEnum
+
+from bot.config import Settings
+from bot.errors import SourceError
+from bot.sources.pdf import pdf_body
+from bot.sources.text import Body, decode_text, is_text, markdown_body
+from bot.sources.webpage import html_body
+from bot.sources.word import docx_body
+
+SUPPORTED = "docdebate reads .md, .txt, .pdf, .docx or a web page"
+
+# A .docx is mostly compressed XML; this many times the file size limit is far beyond any real document
+# and still stops a zip bomb before python-docx inflates it.
+_UNZIP_RATIO = 10
+_HTML_STARTS = (b"<!doctype html", b"<html")
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    PDF = "pdf"
+    DOCX = "docx"
+    HTML = "html"
+
+
+SUFFIXES: dict[str, Kind] = {
+    ".md": Kind.TEXT,
+    ".markdown": Kind.TEXT,
+    ".txt": Kind.TEXT,
+    ".pdf": Kind.PDF,
+    ".docx": Kind.DOCX,
+    ".html": Kind.HTML,
+    ".htm": Kind.HTML,
+}
+
+MEDIA_TYPES: dict[str, Kind] = {
+    "text/plain": Kind.TEXT,
+    "text/markdown": Kind.TEXT,
+    "text/x-markdown": Kind.TEXT,
+    "application/pdf": Kind.PDF,
+    "application/x-pdf": Kind.PDF,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": Kind.DOCX,
+    "text/html": Kind.HTML,
+    "application/xhtml+xml": Kind.HTML,
+}
+
+
+def sniff(data: bytes) -> Kind | None:
+    """The kind the bytes themselves announce, if any."""
+    head = data[:1024].lstrip().lower()
+    if data.startswith(b"%PDF-"):
+        return Kind.PDF
+    if data.startswith(b"PK\x03\x04") and _is_docx_zip(data):
+        return Kind.DOCX
+    if head.startswith(_HTML_STARTS):
+        return Kind.HTML
+    if is_text(data):
+        return Kind.TEXT
+    return None
+
+
+def _is_docx_zip(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def unsupported(suffix: str) -> SourceError:
+    what = f"unsupported file type {suffix}" if suffix else "unsupported file type"
+    return SourceError(f"{what}: {SUPPORTED}.")
+
+
+def to_body(
+    data: bytes,
+    kind: Kind,
+    name: str,
+    settings: Settings,
+    *,
+    charset: str | None = None,
+    url: str | None = None,
+) -> Body:
+    """Run the converter for `kind`. `name` is how messages refer to the document."""
+    if kind is Kind.PDF:
+        return pdf_body(data, name)
+    if kind is Kind.DOCX:
+        return docx_body(data, name, max_unzipped_bytes=_UNZIP_RATIO * settings.max_file_bytes)
+    if kind is Kind.HTML:
+        return html_body(data, name, charset=charset, url=url)
+    return markdown_body(decode_text(data, name, charset))

@@ -1,0 +1,196 @@
+"""Shared helpers: text decoding and normalisation, sections from Markdown headings, the final checks.
+
+Every converter (plain text, PDF, Word, web page) produces a `Body`: normalised Markdown-flavoured text
+and, when the format has its own notion of structure (PDF pages), the sections. `finish` turns a body
+into a `Document` after the checks every source shares (empty, too long).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from bot.config import Settings
+from bot.errors import SourceError
+from bot.models import Document, Section
+
+# ATX headings as CommonMark has them: up to 3 spaces, 1-6 `#`, then a space or the end of the line
+# (the optional closing `#`s are stripped in code: a regex for them backtracks badly on hostile input).
+# Setext (underlined) headings are left out on purpose: in plain text a line followed by `---` is as
+# often a separator as a heading.
+_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]|$)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_BLANK_RUN = re.compile(r"\n{3,}")
+_TRAILING_SPACE = " \t\u00a0"
+# C0 controls other than tab and newline, and DEL: noise from PDF extraction and binary junk.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class Body:
+    """Normalised text; its sections and title when the converter knows better than the Markdown headings.
+
+    `sections=None` means: take them from the Markdown headings, and the title from the first `# `.
+    """
+
+    text: str
+    sections: list[Section] | None = field(default=None)
+    title: str | None = None
+
+
+def normalise(text: str) -> str:
+    """CRLF and CR to LF, no trailing spaces, no control characters, at most one blank line in a row."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text = _CONTROL.sub("", text.replace("\f", "\n\n").replace("\v", "\n"))
+    text = "\n".join(line.rstrip(_TRAILING_SPACE) for line in text.split("\n"))
+    return _BLANK_RUN.sub("\n\n", text).strip("\n")
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding a byte-order mark announces, if the data starts with one."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    return None
+
+
+def looks_binary(data: bytes) -> bool:
+    """A NUL byte early on: text files never have one (UTF-16 is caught by its BOM before this)."""
+    return b"\x00" in data[:_SNIFF_BYTES]
+
+
+def decode_text(data: bytes, name: str, charset: str | None = None) -> str:
+    """Bytes of a text document as str: a BOM wins, then the declared charset, then UTF-8.
+
+    Raises SourceError for binary data and for text that is not in the encoding it claims.
+    """
+    encoding = bom_encoding(data)
+    if encoding is None:
+        if looks_binary(data):
+            raise SourceError(
+                f"{name} looks like a binary file, not text: give a .md, .txt, .pdf or .docx file."
+            )
+        encoding = charset or "utf-8"
+    try:
+        return data.decode(encoding)
+    except LookupError:
+        return decode_text(data, name)  # an unknown declared charset: try UTF-8
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{name} is not valid {encoding.upper()} text (bad byte at offset {exc.start}): "
+            "save it as UTF-8 and try again."
+        ) from exc
+
+
+def is_text(data: bytes) -> bool:
+    """Whether the bytes decode as text (a BOM'd encoding, or UTF-8 with no NUL bytes)."""
+    try:
+        decode_text(data, "data")
+    except SourceError:
+        return False
+    return True
+
+
+def markdown_sections(text: str) -> list[Section]:
+    """Sections from ATX headings outside fenced code blocks.
+
+    Each section runs from its heading line to the next heading of the same or a higher level (fewer
+    `#`), or to the end of the text, so sections nest.
+    """
+    sections: list[Section] = []
+    open_sections: list[tuple[int, int, str]] = []  # (start, level, title), levels increasing
+    for start, level, title in _headings(text):
+        while open_sections and open_sections[-1][1] >= level:
+            sections.append(_closed(open_sections.pop(), start))
+        open_sections.append((start, level, title))
+    sections.extend(_closed(heading, len(text)) for heading in reversed(open_sections))
+    return sorted(sections, key=lambda s: s.start)
+
+
+def _closed(heading: tuple[int, int, str], end: int) -> Section:
+    start, level, title = heading
+    return Section(title=title, level=level, start=start, end=end)
+
+
+def _headings(text: str) -> Iterator[tuple[int, int, str]]:
+    """(offset, level, title) of every ATX heading that has a title, outside fenced code."""
+    fence: str | None = None
+    offset = 0
+    for line in text.split("\n"):
+        fence_match = _FENCE.match(line)
+        if fence is not None:
+            if _closes(fence, line):
+                fence = None
+        elif fence_match:
+            fence = fence_match.group(1)
+        else:
+            match = _HEADING.match(line)
+            title = _heading_title(line[match.end() :]) if match else ""
+            if match and title:
+                yield offset, len(match.group(1)), title
+        offset += len(line) + 1
+
+
+def _heading_title(rest: str) -> str:
+    """The text of a heading, without the optional closing run of `#` (which must follow a space)."""
+    title = rest.strip()
+    unclosed = title.rstrip("#")
+    if unclosed != title and (not unclosed or unclosed[-1] in " \t"):
+        title = unclosed.rstrip()
+    return title
+
+
+def _closes(fence: str, line: str) -> bool:
+    """A closing fence: the opening's character, at least as many of them, nothing else on the line."""
+    match = _FENCE.match(line)
+    run = match.group(1) if match else ""
+    return run[:1] == fence[0] and len(run) >= len(fence) and not line.strip().lstrip(fence[0])
+
+
+def first_title(sections: list[Section]) -> str | None:
+    """The first level-1 heading, which by convention is the document's title."""
+    return next((s.title for s in sections if s.level == 1), None)
+
+
+def finish(body: Body, *, source: str, fallback_title: str, settings: Settings) -> Document:
+    """The checks every source shares, then the Document.
+
+    The title is the body's own, else the first `# ` heading of the Markdown, else `fallback_title` (file
+    stem, page title).
+    """
+    if not body.text.strip():
+        raise SourceError(f"the document is empty: {source} has no text to debate.")
+    if len(body.text) > settings.max_doc_chars:
+        raise SourceError(
+            f"the document is {len(body.text):,} characters; the limit is {settings.max_doc_chars:,} "
+            "(DOCDEBATE_MAX_DOC_CHARS): split it or raise the limit."
+        )
+    if body.sections is None:
+        sections = markdown_sections(body.text)
+        title = body.title or first_title(sections)
+    else:
+        sections, title = body.sections, body.title
+    title = title or fallback_title.strip() or source
+    return Document(title=title, source=source, text=body.text, sections=sections)
+
+
+def markdown_body(text: str) -> Body:
+    """A Markdown or plain-text document: normalised, sections from its headings (computed in `finish`)."""
+    return Body(normalise(text))
+
+
+def human_size(n_bytes: int) -> str:
+    """Bytes as megabytes for messages: 25 MB, 1.5 MB, 0.01 MB."""
+    megabytes = n_bytes / 1_000_000
+    return f"{megabytes:.0f} MB" if megabytes >= 100 else f"{megabytes:.3g} MB"
