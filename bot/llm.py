@@ -23,6 +23,7 @@ from anthropic import APIRequest, AsyncAnthropic, AsyncAPIResponse, AsyncCallNex
 from anthropic.types import MessageParam, TextBlockParam
 from anthropic.types import Usage as ApiUsage
 from pydantic import BaseModel
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from bot.config import Settings
 from bot.errors import ModelError
@@ -36,6 +37,7 @@ TextSink = Callable[[str], Awaitable[None]]
 # The API will not cache a prefix shorter than this (Sonnet-class models); below it, warming is wasted.
 MIN_CACHEABLE_TOKENS = 1024
 NO_RETRY_ERROR_CODES = ("spend_limit", "billing", "organization_on_hold")
+MID_STREAM_ATTEMPTS = 3
 
 
 def estimate_tokens(text: str) -> int:
@@ -143,17 +145,42 @@ class LLM:
         return self.usage(model, message.usage)
 
     async def stream_text(
-        self, model: str, prompt: Prompt, max_tokens: int, on_text: TextSink | None = None
+        self,
+        model: str,
+        prompt: Prompt,
+        max_tokens: int,
+        on_text: TextSink | None = None,
+        on_restart: Callable[[], Awaitable[None]] | None = None,
     ) -> tuple[str, Usage]:
-        """One free-text turn, streamed; `on_text` receives each chunk as it arrives."""
+        """One free-text turn, streamed; `on_text` receives each chunk as it arrives.
+
+        The SDK retries failures that arrive as an HTTP status. An overload reported mid-stream (an SSE
+        `error` event after a 200) it cannot retry, so we do, a bounded number of times; `on_restart` tells the
+        listener that the text so far is void.
+        """
         with _model_errors(model):
-            async with self._client.messages.stream(
-                model=model, max_tokens=max_tokens, system=prompt.system_blocks(), messages=prompt.messages
-            ) as stream:
-                async for chunk in stream.text_stream:
-                    if on_text is not None:
-                        await on_text(chunk)
-                message = await stream.get_final_message()
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception(_is_mid_stream_failure),
+                stop=stop_after_attempt(MID_STREAM_ATTEMPTS),
+                wait=wait_random_exponential(multiplier=1, max=8),
+                reraise=True,
+            ):
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1 and on_restart is not None:
+                        await on_restart()
+                    return await self._stream_once(model, prompt, max_tokens, on_text)
+        raise AssertionError("unreachable: tenacity re-raises the last failure")
+
+    async def _stream_once(
+        self, model: str, prompt: Prompt, max_tokens: int, on_text: TextSink | None
+    ) -> tuple[str, Usage]:
+        async with self._client.messages.stream(
+            model=model, max_tokens=max_tokens, system=prompt.system_blocks(), messages=prompt.messages
+        ) as stream:
+            async for chunk in stream.text_stream:
+                if on_text is not None:
+                    await on_text(chunk)
+            message = await stream.get_final_message()
         _refuse_refusals(message.stop_reason)
         text = "".join(block.text for block in message.content if block.type == "text")
         return text, self.usage(model, message.usage)
@@ -177,6 +204,15 @@ class LLM:
                 "or a shorter document"
             )
         return message.parsed_output, self.usage(model, message.usage)
+
+
+def _is_mid_stream_failure(exc: BaseException) -> bool:
+    """An error event inside a 200 stream, of a kind that a new attempt can fix."""
+    return (
+        isinstance(exc, anthropic.APIStatusError)
+        and exc.status_code < 400
+        and exc.type in ("overloaded_error", "api_error", "rate_limit_error", "timeout_error")
+    )
 
 
 def _refuse_refusals(stop_reason: str | None) -> None:
@@ -211,6 +247,8 @@ def _model_errors(model: str) -> Iterator[None]:
         raise ModelError("cannot reach the model service: check the network or ANTHROPIC_BASE_URL") from exc
     except anthropic.APIStatusError as exc:
         detail = exc.api_message or exc.message
+        if _is_mid_stream_failure(exc):
+            raise ModelError(f"the model service failed mid-answer ({exc.type}): try again in a few minutes") from exc
         if exc.type == "billing_error":
             raise ModelError(f"Anthropic billing problem: {detail}") from exc
         raise ModelError(f"the model rejected the request ({exc.status_code}): {detail}") from exc

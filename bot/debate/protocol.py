@@ -88,7 +88,12 @@ class Debate:
         async def forward(chunk: str) -> None:
             await self.emit(TurnDelta(persona, round_, chunk))
 
-        raw, usage = await self.llm.stream_text(self.settings.model, prompt, max_tokens_for(words), forward)
+        async def restart() -> None:
+            await self.emit(TurnStarted(persona, round_))
+
+        raw, usage = await self.llm.stream_text(
+            self.settings.model, prompt, max_tokens_for(words), forward, on_restart=restart
+        )
         text, new_disagreements = split_disagreement_count(raw) if round_ else (raw.strip(), None)
         if not text:
             raise ModelError(f"the {persona.title} returned an empty turn: try again")

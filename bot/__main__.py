@@ -1,0 +1,5 @@
+"""`python -m bot` is `docdebate`."""
+
+from bot.cli import main
+
+main()
