@@ -35,8 +35,14 @@ from tests.fakes.anthropic_fake import FakeAnthropic  # noqa: E402
 def long_document(tokens: int) -> Document:
     """The example launch plan, followed by realistic appendix tables until it is about `tokens` long."""
     text = (ROOT / "examples" / "launch-plan.md").read_text(encoding="utf-8")
-    lines = [text, "", "## Appendix C: account migration schedule", "",
-             "| account | plan | seats | monthly events | cohort | cut-over |", "|---|---|---|---|---|---|"]
+    lines = [
+        text,
+        "",
+        "## Appendix C: account migration schedule",
+        "",
+        "| account | plan | seats | monthly events | cohort | cut-over |",
+        "|---|---|---|---|---|---|",
+    ]
     row = 0
     while sum(len(line) + 1 for line in lines) < tokens * 4:
         row += 1
@@ -46,8 +52,9 @@ def long_document(tokens: int) -> Document:
             f"2027-0{1 + row % 6}-{10 + row % 18} |"
         )
     body = "\n".join(lines)
-    return Document(title="Project Atlas (with appendices)", source="bench", text=body,
-                    sections=markdown_sections(body))
+    return Document(
+        title="Project Atlas (with appendices)", source="bench", text=body, sections=markdown_sections(body)
+    )
 
 
 def classify(body: dict) -> str:
@@ -100,12 +107,18 @@ def main() -> None:
         billed += u["input_tokens"] * price.input + written * price.cache_write + read * price.cache_read
         uncached += (u["input_tokens"] + written + read) * price.input
 
-    print(f"document: ~{len(document.text) // 4:,} tokens; {len(records)} model calls; stages: "
-          + ", ".join(f"{k} {v:.2f}s" for k, v in stages.items()))
-    print(f"wall time / critical path of model calls: {wall:.2f}s / {critical:.2f}s = {wall / critical:.3f}  "
-          "(target <= 1.15)")
-    print(f"billed input cost / uncached input cost: ${billed / 1e6:.4f} / ${uncached / 1e6:.4f} = "
-          f"{billed / uncached:.3f}  (target <= 0.31)")
+    print(
+        f"document: ~{len(document.text) // 4:,} tokens; {len(records)} model calls; stages: "
+        + ", ".join(f"{k} {v:.2f}s" for k, v in stages.items())
+    )
+    print(
+        f"wall time / critical path of model calls: {wall:.2f}s / {critical:.2f}s = {wall / critical:.3f}  "
+        "(target <= 1.15)"
+    )
+    print(
+        f"billed input cost / uncached input cost: ${billed / 1e6:.4f} / ${uncached / 1e6:.4f} = "
+        f"{billed / uncached:.3f}  (target <= 0.31)"
+    )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from bot.debate.protocol import Debate
 from bot.debate.report import to_json, to_markdown
 from bot.errors import DocdebateError
 from bot.llm import LLM
-from bot.models import DebateResult, Depth, Persona
+from bot.models import DebateResult, Depth, Persona, PersonaOrigin
 from bot.sources import load_document
 from bot.terminal import TerminalView, print_verdict
 
@@ -138,12 +138,8 @@ def list_personas() -> None:
         fail(exc.message, exc.exit_code)
     table = Table("name", "title", "focus", "from", title="Personas")
     for persona in available.values():
-        table.add_row(
-            persona.name,
-            f"{persona.emoji} {escape(persona.title)}",
-            escape(persona.focus),
-            f"{persona.origin}: {persona.path}",
-        )
+        origin = "built-in" if persona.origin is PersonaOrigin.BUILTIN else f"custom: {persona.path}"
+        table.add_row(persona.name, f"{persona.emoji} {escape(persona.title)}", escape(persona.focus), origin)
     Console().print(table)
 
 

@@ -248,7 +248,9 @@ def _model_errors(model: str) -> Iterator[None]:
     except anthropic.APIStatusError as exc:
         detail = exc.api_message or exc.message
         if _is_mid_stream_failure(exc):
-            raise ModelError(f"the model service failed mid-answer ({exc.type}): try again in a few minutes") from exc
+            raise ModelError(
+                f"the model service failed mid-answer ({exc.type}): try again in a few minutes"
+            ) from exc
         if exc.type == "billing_error":
             raise ModelError(f"Anthropic billing problem: {detail}") from exc
         raise ModelError(f"the model rejected the request ({exc.status_code}): {detail}") from exc

@@ -42,7 +42,9 @@ def assert_one_line_error(result: CliResult, expected: str) -> None:
 def test_standard_debate_json_has_every_turn_and_a_grounded_verdict(
     cli_env: dict[str, str], fake_anthropic: FakeAnthropic
 ) -> None:
-    fake_anthropic.fabricated_quote_rate = 0.3  # some judge quotes are invented: they must not pass as verified
+    fake_anthropic.fabricated_quote_rate = (
+        0.3  # some judge quotes are invented: they must not pass as verified
+    )
     data = review_json(cli_env)
 
     assert data["schema_version"] == 1
@@ -54,14 +56,26 @@ def test_standard_debate_json_has_every_turn_and_a_grounded_verdict(
     verdict = data["verdict"]
     assert verdict["headline"] and verdict["one_way_doors"]
     door = verdict["one_way_doors"][0]
-    for key in ("decision", "why_hard_to_reverse", "cost_to_reverse", "time_to_reverse", "blast_radius",
-                "make_it_two_way", "raised_by", "endorsed_by"):
+    for key in (
+        "decision",
+        "why_hard_to_reverse",
+        "cost_to_reverse",
+        "time_to_reverse",
+        "blast_radius",
+        "make_it_two_way",
+        "raised_by",
+        "endorsed_by",
+    ):
         assert key in door
     document = squash(PLAN.read_text())
     quotes = [f["quote"] for f in verdict["one_way_doors"] + verdict["assumptions"]]
     assert quotes
     for quote in quotes:
         assert quote["verified"] == (squash(quote["text"]) in document), quote
+    findings = verdict["one_way_doors"] + verdict["assumptions"]
+    named = {n for f in findings for n in f["raised_by"] + f["endorsed_by"]}
+    named |= {n for d in verdict["disagreements"] for side in d["sides"] for n in side["held_by"]}
+    assert named <= set(PANEL), "only panel members are credited"
     assert data["usage"]["calls"] == 1 + 6 + 1  # warm-up, 3 openings, 3 rebuttals, judge
     assert data["usage"]["cache_read_tokens"] > 0
     assert 0 < data["usage"]["cost_usd"] < data["usage"]["uncached_cost_usd"]
@@ -89,21 +103,27 @@ def test_requests_share_the_cached_document_prefix_and_fan_out(
     assert "tools" not in judge.body and "tool_choice" not in judge.body
 
 
-def test_a_429_burst_with_retry_after_still_completes(cli_env: dict[str, str], fake_anthropic: FakeAnthropic) -> None:
+def test_a_429_burst_with_retry_after_still_completes(
+    cli_env: dict[str, str], fake_anthropic: FakeAnthropic
+) -> None:
     fake_anthropic.fail_next(5, status=429, retry_after=0.2)
     data = review_json(cli_env, "--depth", "quick")
     assert data["verdict"]["one_way_doors"]
     assert sum(r.status == 429 for r in fake_anthropic.requests) == 5
 
 
-def test_overload_mid_stream_restarts_the_turn(cli_env: dict[str, str], fake_anthropic: FakeAnthropic) -> None:
+def test_overload_mid_stream_restarts_the_turn(
+    cli_env: dict[str, str], fake_anthropic: FakeAnthropic
+) -> None:
     fake_anthropic.fail_stream_next(1)
     data = review_json(cli_env, "--depth", "quick")
     assert len(data["turns"]) == 3
 
 
 def test_spend_limit_is_not_retried(cli_env: dict[str, str], fake_anthropic: FakeAnthropic) -> None:
-    fake_anthropic.fail_when(lambda _body: True, status=429, retry_after=0.1, error_code="enforced_spend_limit_reached")
+    fake_anthropic.fail_when(
+        lambda _body: True, status=429, retry_after=0.1, error_code="enforced_spend_limit_reached"
+    )
     result = run_cli(["review", str(PLAN)], cli_env)
     assert_one_line_error(result, "spend limit")
     assert result.code == 69
@@ -132,7 +152,11 @@ def test_missing_key_says_what_to_set_before_any_call(
         (lambda d: d / "missing.md", "no such file", 66),
         (lambda d: (d / "empty.md").write_text("  \n\n") and d / "empty.md", "empty", 66),
         (lambda d: (d / "blob.md").write_bytes(bytes(range(256)) * 40) and d / "blob.md", "binary", 66),
-        (lambda d: (d / "x.xlsx").write_bytes(b"PK\x03\x04" + bytes(300)) and d / "x.xlsx", "unsupported", 66),
+        (
+            lambda d: (d / "x.xlsx").write_bytes(b"PK\x03\x04" + bytes(300)) and d / "x.xlsx",
+            "unsupported",
+            66,
+        ),
     ],
 )
 def test_bad_documents_end_in_one_line_and_no_model_call(
@@ -145,16 +169,22 @@ def test_bad_documents_end_in_one_line_and_no_model_call(
     assert fake_anthropic.requests == []
 
 
-def test_unknown_persona_is_refused_before_reading(cli_env: dict[str, str], fake_anthropic: FakeAnthropic) -> None:
+def test_unknown_persona_is_refused_before_reading(
+    cli_env: dict[str, str], fake_anthropic: FakeAnthropic
+) -> None:
     result = run_cli(["review", str(PLAN), "--personas", "skeptic,lawyer"], cli_env)
     assert_one_line_error(result, "unknown persona lawyer")
     assert result.code == 64
     assert fake_anthropic.requests == []
 
 
-def test_custom_personas_focus_and_quick_depth(cli_env: dict[str, str], fake_anthropic: FakeAnthropic) -> None:
+def test_custom_personas_focus_and_quick_depth(
+    cli_env: dict[str, str], fake_anthropic: FakeAnthropic
+) -> None:
     env = {**cli_env, "DOCDEBATE_PERSONAS_DIR": str(EXAMPLES / "personas")}
-    data = review_json(env, "--personas", "skeptic,legal", "--focus", "the Stratus contract", "--depth", "quick")
+    data = review_json(
+        env, "--personas", "skeptic,legal", "--focus", "the Stratus contract", "--depth", "quick"
+    )
     assert data["personas"] == ["skeptic", "legal"]
     assert {(t["persona"], t["round"]) for t in data["turns"]} == {("skeptic", 0), ("legal", 0)}
     assert data["focus"] == "the Stratus contract"
@@ -193,8 +223,14 @@ def test_markdown_report_to_a_file(cli_env: dict[str, str], tmp_path: Path) -> N
     assert result.code == 0, result.stderr
     report = out.read_text()
     assert report.startswith("# Debate: ")
-    for heading in ("## Verdict", "### One-way doors", "### Assumptions challenged", "## Transcript",
-                    "#### The Skeptic (skeptic)", "model calls"):
+    for heading in (
+        "## Verdict",
+        "### One-way doors",
+        "### Assumptions challenged",
+        "## Transcript",
+        "#### The Skeptic (skeptic)",
+        "model calls",
+    ):
         assert heading in report
     assert result.stdout == ""
 
@@ -222,8 +258,9 @@ def test_web_page_source(cli_env: dict[str, str], fake_anthropic: FakeAnthropic,
         "</article><footer>Copyright ACME</footer></body></html>"
     )
     with serve_pages({"/rfc": ("text/html", html)}) as base:
-        data = review_json({**cli_env, "DOCDEBATE_ALLOW_PRIVATE_URLS": "true"}, "--depth", "quick",
-                           doc=f"{base}/rfc")  # type: ignore[arg-type]
+        data = review_json(
+            {**cli_env, "DOCDEBATE_ALLOW_PRIVATE_URLS": "true"}, "--depth", "quick", doc=f"{base}/rfc"
+        )  # type: ignore[arg-type]
         refused = run_cli(["review", f"{base}/rfc"], cli_env)
     assert data["document"]["title"] == "Atlas RFC"
     cached = first_system_block(fake_anthropic.requests[0].body)["text"]

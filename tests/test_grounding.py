@@ -3,7 +3,8 @@
 import pytest
 
 from bot.debate.grounding import Grounder, ground_verdict, normalize
-from bot.models import Assumption, Document, OneWayDoor, Quote, Section, Verdict
+from bot.debate.personas import DEFAULT_PANEL, load_personas, select_panel
+from bot.models import Assumption, Disagreement, Document, OneWayDoor, Quote, Section, Side, Verdict
 
 TEXT = (
     "# Rollout\n"
@@ -12,6 +13,7 @@ TEXT = (
     "## Pricing\n"
     "Customers won\u2019t mind the new \u201cusage-based\u201d plans.\n"
 )
+PANEL = select_panel(load_personas(), list(DEFAULT_PANEL))
 DOC = Document(
     title="Plan",
     source="plan.md",
@@ -99,7 +101,7 @@ def _verdict(*quotes: str) -> Verdict:
 
 def test_ground_verdict_marks_each_quote_and_finds_its_section() -> None:
     grounded = ground_verdict(
-        _verdict("Customers won\u2019t mind the new usage-based plans", "All users love it."), DOC
+        _verdict("Customers won\u2019t mind the new usage-based plans", "All users love it."), DOC, PANEL
     )
     door_quote, assumption_quote = grounded.one_way_doors[0].quote, grounded.assumptions[0].quote
     assert door_quote.verified and door_quote.section == "Pricing"
@@ -109,4 +111,16 @@ def test_ground_verdict_marks_each_quote_and_finds_its_section() -> None:
 def test_verified_flag_from_the_model_is_never_trusted() -> None:
     verdict = _verdict("An invented sentence the model claims.", "Another invented one here.")
     verdict.one_way_doors[0].quote.verified = True
-    assert not ground_verdict(verdict, DOC).one_way_doors[0].quote.verified
+    assert not ground_verdict(verdict, DOC, PANEL).one_way_doors[0].quote.verified
+
+
+def test_attributions_keep_only_panel_members_by_name() -> None:
+    verdict = _verdict("We will delete the legacy billing tables", "Customers won't mind the new plans")
+    door = verdict.one_way_doors[0]
+    door.raised_by = ["The Skeptic", "one-way doors", "@engineer"]
+    door.endorsed_by = ["skeptic", "Exec", "Marcus"]
+    verdict.disagreements = [Disagreement(topic="t", sides=[Side(position="p", held_by=["exec", "Finance"])])]
+    grounded = ground_verdict(verdict, DOC, PANEL)
+    assert grounded.one_way_doors[0].raised_by == ["skeptic", "engineer"]
+    assert grounded.one_way_doors[0].endorsed_by == ["exec"]  # a raiser is not also an endorser
+    assert grounded.disagreements[0].sides[0].held_by == ["exec"]

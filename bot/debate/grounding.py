@@ -1,4 +1,4 @@
-"""Quote grounding: is a quote the model attributes to the document really in it?
+"""Grounding the verdict: are its quotes really in the document, and its personas really on the panel?
 
 Models re-type quotes: curly quotes become straight, dashes change, whitespace and Markdown emphasis move,
 the middle is elided with "...". We compare both sides after the same normalisation, so those differences do
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.models import Document, Quote, Verdict
+from bot.models import Assumption, Document, OneWayDoor, Persona, Quote, Verdict
 
 _CHAR_MAP = str.maketrans(
     {
@@ -97,16 +97,45 @@ class Grounder:
         return quote.model_copy(update={"verified": True, "section": section.title if section else None})
 
 
-def ground_verdict(verdict: Verdict, document: Document) -> Verdict:
-    """A copy of the verdict with every quote checked against the document."""
+class PanelNames:
+    """Maps the ways a model names a persona (`skeptic`, `The Skeptic`, `@skeptic`) to its name; drops others."""
+
+    def __init__(self, panel: list[Persona]) -> None:
+        self._lookup: dict[str, str] = {}
+        for persona in panel:
+            for alias in (persona.name, persona.title, persona.title.removeprefix("The ")):
+                self._lookup[alias.casefold()] = persona.name
+
+    def clean(self, names: list[str], exclude: list[str] | None = None) -> list[str]:
+        found = (self._lookup.get(name.strip().strip("`*@_ ").casefold()) for name in names)
+        known = [name for name in found if name is not None and name not in (exclude or [])]
+        return list(dict.fromkeys(known))
+
+
+def ground_verdict(verdict: Verdict, document: Document, panel: list[Persona]) -> Verdict:
+    """A copy of the verdict with every quote checked against the document and every name against the panel."""
     grounder = Grounder(document)
+    names = PanelNames(panel)
+
+    def finding(item: Assumption | OneWayDoor) -> dict[str, object]:
+        raised = names.clean(item.raised_by)
+        return {
+            "quote": grounder.ground(item.quote),
+            "raised_by": raised,
+            "endorsed_by": names.clean(item.endorsed_by, exclude=raised),
+        }
+
     return verdict.model_copy(
         update={
-            "assumptions": [
-                a.model_copy(update={"quote": grounder.ground(a.quote)}) for a in verdict.assumptions
-            ],
-            "one_way_doors": [
-                d.model_copy(update={"quote": grounder.ground(d.quote)}) for d in verdict.one_way_doors
+            "assumptions": [a.model_copy(update=finding(a)) for a in verdict.assumptions],
+            "one_way_doors": [d.model_copy(update=finding(d)) for d in verdict.one_way_doors],
+            "disagreements": [
+                d.model_copy(
+                    update={
+                        "sides": [s.model_copy(update={"held_by": names.clean(s.held_by)}) for s in d.sides]
+                    }
+                )
+                for d in verdict.disagreements
             ],
         }
     )

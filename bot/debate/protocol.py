@@ -116,7 +116,7 @@ class Debate:
         draft, usage = await self.llm.structured(
             model, self.prompts.judge(transcript), JUDGE_MAX_TOKENS, Verdict
         )
-        verdict = ground_verdict(draft, self.document)
+        verdict = ground_verdict(draft, self.document, self.panel)
         await self.emit(VerdictReady(verdict, usage))
         return verdict, usage
 
