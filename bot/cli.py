@@ -79,7 +79,7 @@ async def _review(
         finally:
             view.stop()
         if fmt is OutputFormat.TEXT:
-            print_verdict(console, result.verdict, result)
+            print_verdict(console, result)
         return result, {p.name: p for p in panel}
     finally:
         await llm.close()

@@ -24,8 +24,8 @@ from bot.debate.events import (
     TurnStarted,
     VerdictReady,
 )
-from bot.debate.report import attribution, quote_status, round_title, usage_line
-from bot.models import DebateResult, Persona, Quote, Verdict
+from bot.debate.report import round_title, usage_line, verdict_markdown
+from bot.models import DebateResult, Persona
 
 
 class TerminalView:
@@ -46,7 +46,7 @@ class TerminalView:
         match event:
             case DebateStarted(document=doc, panel=panel, rounds=rounds):
                 self._panel = panel
-                names = ", ".join(f"{p.emoji} {p.title}" for p in panel)
+                names = ", ".join(f"{p.emoji} {escape(p.title)}" for p in panel)
                 self.console.print(
                     f"[bold]Reviewing[/] {escape(doc.title)} [dim]({len(doc.text):,} characters, {len(doc.sections)} "
                     f"sections)[/]\n[bold]Panel:[/] {names} [dim]· {rounds} rebuttal round(s)[/]"
@@ -69,7 +69,9 @@ class TerminalView:
                         self.console.rule(round_title(turn.round))
                     self.console.print(
                         Panel(
-                            Markdown(turn.text), title=f"{persona.emoji} {persona.title}", title_align="left"
+                            Markdown(turn.text),
+                            title=f"{persona.emoji} {escape(persona.title)}",
+                            title_align="left",
                         )
                     )
             case RoundSkipped(round=round_, reason=reason):
@@ -92,7 +94,7 @@ class TerminalView:
 
     def _render(self) -> RenderableType:
         table = Table.grid(padding=(0, 1))
-        rows = [(f"{p.emoji} {p.title}", p.name) for p in self._panel] + [(":scales: Judge", "judge")]
+        rows = [(f"{p.emoji} {escape(p.title)}", p.name) for p in self._panel] + [(":scales: Judge", "judge")]
         for label, key in rows:
             status, busy = self._status.get(key, ("waiting", False))
             icon: RenderableType = Spinner("dots") if busy else Text("·" if status == "waiting" else "✓")
@@ -101,39 +103,7 @@ class TerminalView:
         return Group(table, elapsed)
 
 
-def _quote(quote: Quote) -> str:
-    style = "green" if quote.verified else "yellow"
-    return f"  [italic]“{escape(quote.text)}”[/] [{style}]({escape(quote_status(quote))})[/]"
-
-
-def print_verdict(console: Console, verdict: Verdict, result: DebateResult) -> None:
+def print_verdict(console: Console, result: DebateResult) -> None:
     console.rule("[bold]Verdict")
-    console.print(f"[bold]{escape(verdict.headline)}[/]\n")
-    console.print(f"[bold red]One-way doors ({len(verdict.one_way_doors)})[/]")
-    for i, door in enumerate(verdict.one_way_doors, 1):
-        console.print(f"{i}. [bold]{escape(door.decision)}[/] [dim]({escape(attribution(door))})[/]")
-        console.print(_quote(door.quote))
-        console.print(f"  Hard to reverse: {escape(door.why_hard_to_reverse)}")
-        console.print(
-            f"  Cost / time to reverse: {escape(door.cost_to_reverse)} / {escape(door.time_to_reverse)}"
-        )
-        console.print(f"  Blast radius: {escape(door.blast_radius)}")
-        console.print(f"  [green]Make it two-way:[/] {escape(door.make_it_two_way)}")
-    console.print(f"\n[bold yellow]Assumptions challenged ({len(verdict.assumptions)})[/]")
-    for i, item in enumerate(verdict.assumptions, 1):
-        console.print(f"{i}. [bold]{escape(item.assumption)}[/] [dim]({escape(attribution(item))})[/]")
-        console.print(_quote(item.quote))
-        console.print(f"  {escape(item.challenge)}")
-    if verdict.disagreements:
-        console.print("\n[bold]Where the panel disagrees[/]")
-        for d in verdict.disagreements:
-            sides = "; ".join(
-                f"{escape(s.position)} [dim]({escape(', '.join(s.held_by))})[/]" for s in d.sides
-            )
-            console.print(f"- [bold]{escape(d.topic)}[/]: {sides}")
-    for title, items in (("Open questions", verdict.open_questions), ("Next steps", verdict.next_steps)):
-        if items:
-            console.print(f"\n[bold]{title}[/]")
-            for entry in items:
-                console.print(f"- {escape(entry)}")
-    console.print(f"\n[dim]{usage_line(result.usage)}[/]")
+    console.print(Markdown("\n".join(verdict_markdown(result.verdict))))
+    console.print(f"[dim]{usage_line(result.usage)}[/]")

@@ -76,6 +76,7 @@ def test_standard_debate_json_has_every_turn_and_a_grounded_verdict(
     named = {n for f in findings for n in f["raised_by"] + f["endorsed_by"]}
     named |= {n for d in verdict["disagreements"] for side in d["sides"] for n in side["held_by"]}
     assert named <= set(PANEL), "only panel members are credited"
+    assert all(f["raised_by"] for f in findings), "the judge is told the panel's names, and uses them"
     assert data["usage"]["calls"] == 1 + 6 + 1  # warm-up, 3 openings, 3 rebuttals, judge
     assert data["usage"]["cache_read_tokens"] > 0
     assert 0 < data["usage"]["cost_usd"] < data["usage"]["uncached_cost_usd"]

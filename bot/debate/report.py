@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.models import Assumption, DebateResult, Disagreement, OneWayDoor, Persona, Quote, Usage
+from bot.models import Assumption, DebateResult, Disagreement, OneWayDoor, Persona, Quote, Usage, Verdict
 
 # The JSON leaves the document's full text out: scripts get its title and source, and the debate.
 JSON_EXCLUDE = {"document": {"text", "sections"}}
@@ -79,24 +79,9 @@ def _section(title: str, lines: list[str], empty: str) -> list[str]:
     return [f"### {title}", "", *(lines or [empty]), ""]
 
 
-def to_markdown(result: DebateResult, panel: dict[str, Persona]) -> str:
-    verdict = result.verdict
-
-    def name(persona: str) -> str:
-        found = panel.get(persona)
-        return f"{found.title} ({persona})" if found else persona
-
-    out = [
-        f"# Debate: {result.document.title}",
-        "",
-        f"_{result.document.source}_ · panel: {', '.join(map(name, result.personas))} · depth: {result.depth}"
-        + (f" · focus: {result.focus}" if result.focus else ""),
-        "",
-        "## Verdict",
-        "",
-        f"**{verdict.headline}**",
-        "",
-    ]
+def verdict_markdown(verdict: Verdict) -> list[str]:
+    """The verdict's sections as Markdown lines (shared by the report and the terminal view)."""
+    out = [f"**{verdict.headline}**", ""]
     out += _section(
         "One-way doors", [_door_md(i, d) for i, d in enumerate(verdict.one_way_doors, 1)], "None found."
     )
@@ -112,7 +97,26 @@ def to_markdown(result: DebateResult, panel: dict[str, Persona]) -> str:
     )
     out += _section("Open questions", [f"- {q}" for q in verdict.open_questions], "None.")
     out += _section("Next steps", [f"- {s}" for s in verdict.next_steps], "None.")
-    out += ["## Transcript", ""]
+    return out
+
+
+def to_markdown(result: DebateResult, panel: dict[str, Persona]) -> str:
+    def name(persona: str) -> str:
+        found = panel.get(persona)
+        return f"{found.title} ({persona})" if found else persona
+
+    out = [
+        f"# Debate: {result.document.title}",
+        "",
+        f"_{result.document.source}_ · panel: {', '.join(map(name, result.personas))} · depth: {result.depth}"
+        + (f" · focus: {result.focus}" if result.focus else ""),
+        "",
+        "## Verdict",
+        "",
+        *verdict_markdown(result.verdict),
+        "## Transcript",
+        "",
+    ]
     current_round = -1
     for turn in result.turns:
         if turn.round != current_round:
