@@ -128,6 +128,25 @@ def review(
     err.print(f"Wrote {out}")
 
 
+@app.command()
+def serve(
+    http: Annotated[
+        bool, typer.Option("--http", help="Serve Bolt's /slack/events over HTTP instead of Socket Mode.")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", help="HTTP port (with --http).")] = 3000,
+    host: Annotated[str, typer.Option("--host", help="HTTP address (with --http).")] = "0.0.0.0",  # noqa: S104
+) -> None:
+    """Run the Slack bot."""
+    from bot.slack.serve import serve_http, serve_socket_mode  # Slack's libraries load only for serving
+
+    try:
+        settings = get_settings()
+        settings.api_key()
+    except DocdebateError as exc:
+        fail(exc.message, exc.exit_code)
+    run(serve_http(settings, host, port) if http else serve_socket_mode(settings))
+
+
 @app.command("personas")
 def list_personas() -> None:
     """List the personas you can put on a panel, and where each comes from."""

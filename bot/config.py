@@ -61,6 +61,28 @@ class Settings(BaseSettings):
 
     log_level: Literal["debug", "info", "warning", "error"] = "warning"
 
+    # --- Slack (DESIGN.md contract names) ---
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret")
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url")
+    )
+    slack_update_interval_s: float = Field(
+        default=1.5, gt=0, description="How often a live turn is re-rendered."
+    )
+
+    # --- state ---
+    database_url: str = Field(
+        default="sqlite:///docdebate.sqlite", validation_alias=AliasChoices("DATABASE_URL", "database_url")
+    )
+
     # --- personas ---
     personas_dir: Path | None = Field(
         default=None, description="Extra persona files (DOCDEBATE_PERSONAS_DIR)."
@@ -86,6 +108,13 @@ class Settings(BaseSettings):
                 "(console.anthropic.com > API keys) and run again."
             )
         return key
+
+    def secret(self, name: str) -> str:
+        """A required secret setting (e.g. `slack_bot_token`), or a ConfigError naming its variable."""
+        value: SecretStr | None = getattr(self, name)
+        if value is None or not value.get_secret_value().strip():
+            raise ConfigError(f"{name.upper()} is not set: see README, 'Create the Slack app'")
+        return value.get_secret_value().strip()
 
     def price(self, model: str) -> ModelPrice | None:
         return self.prices.get(model)

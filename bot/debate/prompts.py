@@ -18,6 +18,7 @@ from bot.resources import resource_dir
 
 OPENING_WORDS = {Depth.QUICK: 220, Depth.STANDARD: 320, Depth.DEEP: 420}
 REBUTTAL_WORDS = {Depth.QUICK: 180, Depth.STANDARD: 240, Depth.DEEP: 300}
+FOLLOW_UP_WORDS = 150
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +64,10 @@ class DebatePrompts:
             transcript=transcript,
             words=REBUTTAL_WORDS[self.depth],
         )
+        return Prompt(self.cached_system, self._persona(persona), [{"role": "user", "content": task}])
+
+    def follow_up(self, persona: Persona, question: str, transcript: list[Turn]) -> Prompt:
+        task = render("follow_up.md.j2", question=question, transcript=transcript, words=FOLLOW_UP_WORDS)
         return Prompt(self.cached_system, self._persona(persona), [{"role": "user", "content": task}])
 
     def judge(self, transcript: list[Turn]) -> Prompt:

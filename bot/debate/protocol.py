@@ -31,7 +31,7 @@ from bot.debate.events import (
     ignore,
 )
 from bot.debate.grounding import ground_verdict
-from bot.debate.prompts import OPENING_WORDS, REBUTTAL_WORDS, DebatePrompts
+from bot.debate.prompts import FOLLOW_UP_WORDS, OPENING_WORDS, REBUTTAL_WORDS, DebatePrompts
 from bot.errors import ModelError
 from bot.llm import LLM, Prompt
 from bot.models import DebateResult, Depth, Document, Persona, Turn, Usage, Verdict
@@ -82,7 +82,9 @@ class Debate:
             await self.emit(CacheWarmed(usage))
         return usage
 
-    async def _turn(self, persona: Persona, round_: int, prompt: Prompt, words: int) -> Turn:
+    async def _turn(
+        self, persona: Persona, round_: int, prompt: Prompt, words: int, counts_disagreements: bool = True
+    ) -> Turn:
         await self.emit(TurnStarted(persona, round_))
 
         async def forward(chunk: str) -> None:
@@ -94,7 +96,8 @@ class Debate:
         raw, usage = await self.llm.stream_text(
             self.settings.model, prompt, max_tokens_for(words), forward, on_restart=restart
         )
-        text, new_disagreements = split_disagreement_count(raw) if round_ else (raw.strip(), None)
+        rebuttal = round_ > 0 and counts_disagreements
+        text, new_disagreements = split_disagreement_count(raw) if rebuttal else (raw.strip(), None)
         if not text:
             raise ModelError(f"the {persona.title} returned an empty turn: try again")
         turn = Turn(
@@ -109,6 +112,11 @@ class Debate:
     async def rebuttal(self, persona: Persona, round_: int, transcript: list[Turn]) -> Turn:
         prompt = self.prompts.rebuttal(persona, round_, self.depth.rebuttal_rounds, transcript)
         return await self._turn(persona, round_, prompt, REBUTTAL_WORDS[self.depth])
+
+    async def answer(self, persona: Persona, round_: int, question: str, transcript: list[Turn]) -> Turn:
+        """A brief answer to a follow-up question, with the finished debate as context."""
+        prompt = self.prompts.follow_up(persona, question, transcript)
+        return await self._turn(persona, round_, prompt, FOLLOW_UP_WORDS, counts_disagreements=False)
 
     async def judge(self, transcript: list[Turn]) -> tuple[Verdict, Usage]:
         await self.emit(JudgeStarted())

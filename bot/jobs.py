@@ -1,0 +1,345 @@
+"""Durable workflows (DBOS): a debate in a Slack thread, and a follow-up question to the panel.
+
+A workflow's id is Slack's own id for the request (`team:trigger_id` for commands and shortcuts,
+`team:event_id` for events), so a retried or duplicated delivery finds the workflow already there and starts
+nothing. Every model call and every post is a step: DBOS records its result, and a restarted process resumes
+the workflow after the last finished step, without paying for finished model calls again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from dbos import DBOS, SetWorkflowID
+from pydantic import BaseModel
+
+from bot import __version__
+from bot.config import Settings
+from bot.debate.events import DebateEvent, TurnDelta, TurnStarted
+from bot.debate.personas import load_personas, parse_panel, select_panel
+from bot.debate.protocol import Debate, any_new_disagreement
+from bot.errors import DocdebateError
+from bot.llm import LLM
+from bot.models import DebateResult, Depth, Document, Persona, Turn, Usage, Verdict
+from bot.slack import render
+from bot.slack.poster import Poster
+from bot.slack.safety import LinkPolicy
+from bot.sources.web import load_url
+from bot.store import DebateRow, Store
+
+log = logging.getLogger(__name__)
+
+
+class ThreadRequest(BaseModel):
+    """What a user asked for, from a slash command, a mention or a shortcut."""
+
+    workflow_id: str
+    team_id: str
+    user_id: str
+    channel_id: str
+    thread_ts: str | None = None  # None: a slash command, which opens its own thread under a root message
+    link: str
+    focus: str | None = None
+    personas: list[str] = []
+    depth: Depth = Depth.STANDARD
+    origin: Literal["command", "mention", "shortcut"] = "command"
+    question: str | None = None  # set for a follow-up in a thread that already holds a debate
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    llm: LLM
+    poster: Poster
+    store: Store
+
+
+_runtime: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    if _runtime is None:
+        raise RuntimeError("bot.jobs.launch() was not called")
+    return _runtime
+
+
+def launch(settings: Settings, poster: Poster) -> None:
+    """Configure DBOS on `DATABASE_URL` and recover this executor's pending workflows."""
+    global _runtime
+    _runtime = Runtime(settings, LLM(settings), poster, Store(settings.database_url))
+    DBOS(
+        config={
+            "name": "docdebate",
+            "system_database_url": settings.database_url,
+            "log_level": "WARNING",
+            # Recovery only resumes workflows of the same application version; DBOS's default is a hash of the
+            # code, which would strand in-flight debates at every deploy.
+            "application_version": __version__,
+        }
+    )
+    DBOS.launch()
+
+
+def shutdown() -> None:
+    DBOS.destroy(destroy_registry=False)
+
+
+async def exists(workflow_id: str) -> bool:
+    found = await DBOS.list_workflows_async(workflow_ids=[workflow_id], load_input=False, load_output=False)
+    return bool(found)
+
+
+async def start(request: ThreadRequest) -> bool:
+    """Start the request's workflow unless one with its id exists; True if this call started it."""
+    if await exists(request.workflow_id):
+        return False
+    workflow = follow_up_workflow if request.question else debate_workflow
+    with SetWorkflowID(request.workflow_id):
+        await DBOS.start_workflow_async(workflow, request)
+    return True
+
+
+def panel_for(request: ThreadRequest) -> list[Persona]:
+    return select_panel(load_personas(runtime().settings.personas_dir), parse_panel(request.personas))
+
+
+# ---- steps ----
+
+
+@DBOS.step()
+async def post_root(request: ThreadRequest) -> str:
+    panel = panel_for(request)
+    post = render.root_post(
+        request.link,
+        request.link,
+        request.user_id,
+        panel,
+        request.depth,
+        request.focus,
+        ":hourglass: Reading the doc…",
+    )
+    return await runtime().poster.post(request.channel_id, post)
+
+
+@DBOS.step()
+async def load_doc(request: ThreadRequest) -> Document:
+    return await load_url(request.link, runtime().settings)
+
+
+@DBOS.step()
+async def mark_started(request: ThreadRequest, thread_ts: str, title: str | None) -> None:
+    runtime().store.started(
+        DebateRow(
+            id=request.workflow_id,
+            team_id=request.team_id,
+            user_id=request.user_id,
+            channel_id=request.channel_id,
+            thread_ts=thread_ts,
+            link=request.link,
+            title=title,
+        )
+    )
+
+
+@DBOS.step()
+async def update_root(request: ThreadRequest, root_ts: str, title: str, status: str) -> None:
+    panel = panel_for(request)
+    post = render.root_post(title, request.link, request.user_id, panel, request.depth, request.focus, status)
+    await runtime().poster.update(request.channel_id, root_ts, post)
+
+
+@DBOS.step()
+async def post_notice(channel: str, thread_ts: str | None, text: str, emoji: str = ":warning:") -> str:
+    return await runtime().poster.post(channel, render.notice(text, emoji), thread_ts)
+
+
+@DBOS.step()
+async def open_turn(request: ThreadRequest, thread_ts: str, persona_name: str, round_: int) -> str:
+    persona = next(p for p in panel_for(request) if p.name == persona_name)
+    return await runtime().poster.post(
+        request.channel_id, render.thinking_post(persona, round_), thread_ts, persona
+    )
+
+
+@DBOS.step()
+async def warm_cache(request: ThreadRequest, document: Document) -> Usage | None:
+    return await _debate(request, document).warm()
+
+
+@DBOS.step()
+async def persona_turn(
+    request: ThreadRequest,
+    document: Document,
+    persona_name: str,
+    round_: int,
+    transcript: list[Turn],
+    ts: str,
+) -> Turn:
+    """One persona's turn, shown live in its message and finished there (continued below it if long)."""
+    persona = next(p for p in panel_for(request) if p.name == persona_name)
+    live = LiveMessage(request.channel_id, ts, persona, round_, LinkPolicy(document.text, (request.link,)))
+    debate = _debate(request, document, live)
+    if request.question:
+        turn = await debate.answer(persona, round_, request.question, transcript)
+    elif round_ == 0:
+        turn = await debate.opening(persona)
+    else:
+        turn = await debate.rebuttal(persona, round_, transcript)
+    await live.finish(turn, request.thread_ts or "")
+    return turn
+
+
+@DBOS.step()
+async def judge(request: ThreadRequest, document: Document, transcript: list[Turn]) -> tuple[Verdict, Usage]:
+    return await _debate(request, document).judge(transcript)
+
+
+@DBOS.step()
+async def post_summary(request: ThreadRequest, thread_ts: str, result: DebateResult) -> None:
+    links = LinkPolicy(result.document.text, (request.link,))
+    for post in render.summary_posts(result, links):
+        await runtime().poster.post(request.channel_id, post, thread_ts)
+
+
+@DBOS.step()
+async def record_finished(request: ThreadRequest, result: DebateResult | None, status: str) -> None:
+    runtime().store.finished(request.workflow_id, result, status)
+
+
+# ---- workflows ----
+
+
+@DBOS.workflow()
+async def debate_workflow(request: ThreadRequest) -> None:
+    thread_ts = request.thread_ts
+    root_ts: str | None = None
+    try:
+        if thread_ts is None:
+            root_ts = thread_ts = await post_root(request)
+        await mark_started(request, thread_ts, None)
+        document = await load_doc(request)
+        if root_ts:
+            await update_root(
+                request, root_ts, document.title, ":speaking_head_in_silhouette: The panel is debating…"
+            )
+        result = await _run_debate(request.model_copy(update={"thread_ts": thread_ts}), document)
+        await post_summary(request, thread_ts, result)
+        if root_ts:
+            await update_root(request, root_ts, document.title, render.root_done_status(result))
+        await record_finished(request, result, "done")
+    except DocdebateError as exc:
+        await post_notice(request.channel_id, thread_ts, f"Could not finish the debate: {exc.message}")
+        if root_ts:
+            await update_root(request, root_ts, request.link, ":x: Stopped; see the thread for why.")
+        await record_finished(request, None, "failed")
+
+
+async def _run_debate(request: ThreadRequest, document: Document) -> DebateResult:
+    assert request.thread_ts is not None
+    panel = panel_for(request)
+    warm = await warm_cache(request, document) if len(panel) > 1 else None
+    transcript: list[Turn] = []
+    rounds = request.depth.rebuttal_rounds
+    for round_ in range(rounds + 1):
+        turns = await _round(request, document, panel, round_, transcript)
+        transcript.extend(turns)
+        if round_ and round_ < rounds and not any_new_disagreement(turns):
+            await post_notice(
+                request.channel_id,
+                request.thread_ts,
+                "No new disagreement: skipping the next round.",
+                ":handshake:",
+            )
+            break
+    verdict, judge_usage = await judge(request, document, transcript)
+    usage = sum((t.usage for t in transcript), warm or Usage()) + judge_usage
+    settings = runtime().settings
+    return DebateResult(
+        document=document,
+        personas=[p.name for p in panel],
+        depth=request.depth,
+        focus=request.focus,
+        model=settings.model,
+        judge_model=settings.judge,
+        turns=transcript,
+        verdict=verdict,
+        usage=usage,
+    )
+
+
+async def _round(
+    request: ThreadRequest, document: Document, panel: list[Persona], round_: int, transcript: list[Turn]
+) -> list[Turn]:
+    """The personas' turns of one round, in parallel, each in its own message (opened in panel order)."""
+    assert request.thread_ts is not None
+    message_ts = [await open_turn(request, request.thread_ts, p.name, round_) for p in panel]
+    calls = [
+        persona_turn(request, document, p.name, round_, transcript, ts)
+        for p, ts in zip(panel, message_ts, strict=True)
+    ]
+    return list(await asyncio.gather(*calls))
+
+
+@DBOS.step()
+async def load_thread_debate(request: ThreadRequest) -> DebateResult | None:
+    return runtime().store.latest_result_in_thread(request.channel_id, request.thread_ts or "")
+
+
+@DBOS.workflow()
+async def follow_up_workflow(request: ThreadRequest) -> None:
+    """A question in a thread that already holds a debate: each persona answers briefly, with the debate as context."""
+    previous = await load_thread_debate(request)
+    if previous is None:
+        await post_notice(
+            request.channel_id, request.thread_ts, "There is no finished debate in this thread yet."
+        )
+        return
+    request = request.model_copy(update={"personas": previous.personas, "depth": previous.depth})
+    try:
+        panel = panel_for(request)
+        round_ = max(t.round for t in previous.turns) + 1
+        await _round(request, previous.document, panel, round_, previous.turns)
+    except DocdebateError as exc:
+        await post_notice(request.channel_id, request.thread_ts, f"Could not answer: {exc.message}")
+
+
+def _debate(request: ThreadRequest, document: Document, live: LiveMessage | None = None) -> Debate:
+    settings = runtime().settings
+    panel = panel_for(request)
+    sink = live.on_event if live else _ignore
+    return Debate(runtime().llm, settings, document, panel, request.depth, request.focus, sink)
+
+
+async def _ignore(_event: DebateEvent) -> None:
+    return None
+
+
+class LiveMessage:
+    """Shows a turn as it is written: the persona's message re-rendered at most every update interval."""
+
+    def __init__(self, channel: str, ts: str, persona: Persona, round_: int, links: LinkPolicy) -> None:
+        self.channel, self.ts, self.persona, self.round, self.links = channel, ts, persona, round_, links
+        self.text = ""
+        self.last = 0.0
+        self.interval = runtime().settings.slack_update_interval_s
+
+    async def on_event(self, event: DebateEvent) -> None:
+        if isinstance(event, TurnStarted):  # also sent when a turn restarts after a mid-stream failure
+            self.text = ""
+        elif isinstance(event, TurnDelta):
+            self.text += event.text
+            now = time.monotonic()
+            if now - self.last >= self.interval:
+                self.last = now
+                first = render.turn_posts(self.persona, self.round, self.text, self.links, live=True)[0]
+                await runtime().poster.try_update(self.channel, self.ts, first)
+
+    async def finish(self, turn: Turn, thread_ts: str) -> None:
+        posts = render.turn_posts(self.persona, self.round, turn.text, self.links)
+        await runtime().poster.update(self.channel, self.ts, posts[0])
+        for extra in posts[1:]:
+            await runtime().poster.post(self.channel, extra, thread_ts or None, self.persona)

@@ -1,0 +1,1 @@
+"""The Slack app: Bolt listeners, request parsing, rendering and output safety."""

@@ -1,0 +1,13 @@
+"""Listeners grouped by kind; each module registers its own."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.config import Settings
+from bot.slack.listeners import commands, events, home, shortcuts
+
+
+def register(app: AsyncApp, settings: Settings) -> None:
+    for kind in (commands, events, shortcuts, home):
+        kind.register(app, settings)

@@ -1,0 +1,45 @@
+"""`/debate <link> [focus] [--personas …] [--depth …]`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot import jobs
+from bot.config import Settings
+from bot.errors import DocdebateError
+from bot.slack.listeners.requests import check_personas, error_text
+from bot.slack.parsing import USAGE, parse_command
+from bot.slack.safety import escape
+
+
+def register(app: AsyncApp, settings: Settings) -> None:
+    @app.command("/debate")
+    async def debate_command(ack: AsyncAck, command: dict[str, Any]) -> None:
+        try:
+            args = parse_command(command.get("text", ""))
+            check_personas(settings, args.personas)
+        except DocdebateError as exc:
+            await ack(text=error_text(exc))
+            return
+        if args.help:
+            await ack(text=USAGE)
+            return
+        if args.link is None:
+            await ack(text=f":link: I need a link to a doc.\n{USAGE}")
+            return
+        await ack(text=f":mag: Reading <{escape(args.link)}>… the debate will open in this channel.")
+        await jobs.start(
+            jobs.ThreadRequest(
+                workflow_id=f"{command['team_id']}:{command['trigger_id']}",
+                team_id=command["team_id"],
+                user_id=command["user_id"],
+                channel_id=command["channel_id"],
+                link=args.link,
+                focus=args.focus,
+                personas=args.personas,
+                depth=args.depth,
+                origin="command",
+            )
+        )

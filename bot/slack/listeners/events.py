@@ -1,0 +1,89 @@
+"""`@docdebate` in a thread: a debate of the doc linked there, or a follow-up question to the panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import jobs
+from bot.config import Settings
+from bot.errors import DocdebateError
+from bot.slack.listeners.requests import busy_message, check_personas, error_text
+from bot.slack.parsing import links_in, message_links, parse_command, strip_mentions
+
+
+async def thread_link(client: AsyncWebClient, channel: str, thread_ts: str, text: str) -> str | None:
+    """The doc to debate: a link in the mention itself, else the first link in the thread, oldest first."""
+    own = links_in(text)
+    if own:
+        return own[0]
+    cursor: str | None = None
+    while True:
+        page = await client.conversations_replies(channel=channel, ts=thread_ts, limit=200, cursor=cursor)
+        messages: list[dict[str, Any]] = page.get("messages", [])
+        for message in messages:
+            found = message_links(message)
+            if found:
+                return found[0]
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            return None
+
+
+def register(app: AsyncApp, settings: Settings) -> None:
+    @app.event("app_mention")
+    async def on_mention(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        channel, user = event["channel"], event.get("user", "")
+        thread_ts = event.get("thread_ts") or event["ts"]
+        workflow_id = f"{body['team_id']}:{body['event_id']}"
+
+        async def tell(text: str) -> None:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+
+        request = jobs.ThreadRequest(
+            workflow_id=workflow_id,
+            team_id=body["team_id"],
+            user_id=user,
+            channel_id=channel,
+            thread_ts=thread_ts,
+            link="",
+            origin="mention",
+        )
+        if await jobs.exists(workflow_id):  # Slack delivered this event again: it is already being handled
+            return
+        busy = busy_message(settings, channel, thread_ts)
+        if busy:
+            await tell(busy)
+            return
+        question = strip_mentions(event.get("text", ""))
+        store = jobs.runtime().store
+        if (
+            question
+            and not links_in(event.get("text", ""))
+            and store.latest_result_in_thread(channel, thread_ts)
+        ):
+            await jobs.start(
+                request.model_copy(update={"question": question, "link": "(this thread's debate)"})
+            )
+            return
+        try:
+            args = parse_command(event.get("text", ""))
+            check_personas(settings, args.personas)
+        except DocdebateError as exc:
+            await tell(error_text(exc))
+            return
+        link = await thread_link(client, channel, thread_ts, event.get("text", ""))
+        if link is None:
+            await tell(
+                ":link: I couldn't find a doc link in this thread. Post the link (or mention me with it) "
+                "and I'll debate it."
+            )
+            return
+        focus = strip_mentions(args.focus or "") or None
+        await jobs.start(
+            request.model_copy(
+                update={"link": link, "focus": focus, "personas": args.personas, "depth": args.depth}
+            )
+        )

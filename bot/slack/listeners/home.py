@@ -1,0 +1,34 @@
+"""The App Home tab: how to use docdebate, the personas, and the user's recent debates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import jobs
+from bot.config import Settings
+from bot.debate.personas import load_personas
+from bot.slack import render
+from bot.slack.safety import escape
+
+
+def register(app: AsyncApp, settings: Settings) -> None:
+    @app.event("app_home_opened")
+    async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = event["user"]
+        recent = [
+            (
+                row.title or row.link,
+                {"done": ":white_check_mark: " + escape(row.headline or "done"), "failed": ":x: stopped"}.get(
+                    row.status, ":hourglass: running"
+                ),
+                f"<#{row.channel_id}> · {row.created_at:%b %d}",
+            )
+            for row in jobs.runtime().store.recent_for_user(user)
+        ]
+        personas = list(load_personas(settings.personas_dir).values())
+        await client.views_publish(user_id=user, view=render.home_view(personas, recent))

@@ -1,0 +1,31 @@
+"""Turning a Slack request into a debate request: the checks every way in shares."""
+
+from __future__ import annotations
+
+from bot import jobs
+from bot.config import Settings
+from bot.debate.personas import load_personas, select_panel
+from bot.errors import DocdebateError
+from bot.slack.safety import escape
+
+SUPPORTED_HINT = "a web page (http or https link)"
+
+
+def check_personas(settings: Settings, names: list[str]) -> None:
+    """Raises a PersonaError naming the unknown personas and the known ones."""
+    if names:
+        select_panel(load_personas(settings.personas_dir), names)
+
+
+def busy_message(settings: Settings, channel: str, thread_ts: str) -> str | None:
+    running = jobs.runtime().store.running_in_thread(channel, thread_ts)
+    if running is None:
+        return None
+    return (
+        f":hourglass: A debate on <{escape(running.link)}|this doc> is already running in this thread; "
+        "its verdict will land here. Mention me again after it to ask a follow-up."
+    )
+
+
+def error_text(exc: DocdebateError) -> str:
+    return f":warning: {escape(exc.message)}"

@@ -1,0 +1,76 @@
+"""Posting to Slack through slack_sdk (no Bolt): every post with unfurls off, personas under their own name."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.models import Persona
+from bot.slack.render import Post
+
+log = logging.getLogger(__name__)
+_EMOJI_NAME = re.compile(r"^:[a-z0-9_+'-]+:$")
+
+
+def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
+    """The Web API client every part of the bot uses: `SLACK_API_URL`, and Slack's 429s and 5xx retried."""
+    client = AsyncWebClient(
+        token=token or settings.secret("slack_bot_token"), base_url=settings.slack_api_url
+    )
+    client.retry_handlers.extend(
+        [
+            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ]
+    )
+    if not any(isinstance(h, AsyncConnectionErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(AsyncConnectionErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+class Poster:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def post(
+        self, channel: str, post: Post, thread_ts: str | None = None, as_: Persona | None = None
+    ) -> str:
+        emoji = as_.emoji if as_ is not None and _EMOJI_NAME.match(as_.emoji) else None
+        response = await self.client.chat_postMessage(
+            channel=channel,
+            text=post.text,
+            blocks=post.blocks,
+            thread_ts=thread_ts,
+            username=as_.title if as_ is not None else None,
+            icon_emoji=emoji,
+            unfurl_links=False,  # DESIGN.md safety rules: every post, no exception
+            unfurl_media=False,
+        )
+        return str(response["ts"])
+
+    async def update(self, channel: str, ts: str, post: Post) -> None:
+        await self.client.chat_update(channel=channel, ts=ts, text=post.text, blocks=post.blocks)
+
+    async def try_update(self, channel: str, ts: str, post: Post) -> None:
+        """An update that may be dropped (live progress): failures are logged, not raised."""
+        try:
+            await self.update(channel, ts, post)
+        except SlackApiError as exc:
+            log.info("live update of %s skipped: %s", ts, exc.response.get("error"))
+
+    async def ephemeral(self, channel: str, user: str, post: Post, thread_ts: str | None = None) -> None:
+        try:
+            await self.client.chat_postEphemeral(
+                channel=channel, user=user, text=post.text, blocks=post.blocks, thread_ts=thread_ts
+            )
+        except SlackApiError as exc:  # e.g. the bot is not in the channel: nothing better to do than log
+            log.warning("ephemeral to %s in %s failed: %s", user, channel, exc.response.get("error"))
