@@ -16,6 +16,7 @@ from typing import Literal
 
 from dbos import DBOS, SetWorkflowID
 from pydantic import BaseModel
+from slack_sdk.errors import SlackApiError
 
 from bot import __version__
 from bot.config import Settings
@@ -27,7 +28,7 @@ from bot.llm import LLM
 from bot.models import DebateResult, Depth, Document, Persona, Turn, Usage, Verdict
 from bot.slack import render
 from bot.slack.poster import Poster
-from bot.slack.safety import LinkPolicy
+from bot.slack.safety import LinkPolicy, escape
 from bot.sources.web import load_url
 from bot.store import DebateRow, Store
 
@@ -158,6 +159,13 @@ async def post_notice(channel: str, thread_ts: str | None, text: str, emoji: str
 
 
 @DBOS.step()
+async def tell_requester(request: ThreadRequest, text: str) -> None:
+    await runtime().poster.ephemeral(
+        request.channel_id, request.user_id, render.notice(text, ""), request.thread_ts
+    )
+
+
+@DBOS.step()
 async def open_turn(request: ThreadRequest, thread_ts: str, persona_name: str, round_: int) -> str:
     persona = next(p for p in panel_for(request) if p.name == persona_name)
     return await runtime().poster.post(
@@ -181,7 +189,7 @@ async def persona_turn(
 ) -> Turn:
     """One persona's turn, shown live in its message and finished there (continued below it if long)."""
     persona = next(p for p in panel_for(request) if p.name == persona_name)
-    live = LiveMessage(request.channel_id, ts, persona, round_, LinkPolicy(document.text, (request.link,)))
+    live = LiveMessage(request.channel_id, ts, persona, round_, LinkPolicy(request.link, document.source))
     debate = _debate(request, document, live)
     if request.question:
         turn = await debate.answer(persona, round_, request.question, transcript)
@@ -200,7 +208,7 @@ async def judge(request: ThreadRequest, document: Document, transcript: list[Tur
 
 @DBOS.step()
 async def post_summary(request: ThreadRequest, thread_ts: str, result: DebateResult) -> None:
-    links = LinkPolicy(result.document.text, (request.link,))
+    links = LinkPolicy(request.link, result.document.source)
     for post in render.summary_posts(result, links):
         await runtime().poster.post(request.channel_id, post, thread_ts)
 
@@ -227,15 +235,31 @@ async def debate_workflow(request: ThreadRequest) -> None:
                 request, root_ts, document.title, ":speaking_head_in_silhouette: The panel is debating…"
             )
         result = await _run_debate(request.model_copy(update={"thread_ts": thread_ts}), document)
+        # Recorded before it is shown, so a follow-up asked the moment the verdict appears finds it.
+        await record_finished(request, result, "done")
         await post_summary(request, thread_ts, result)
         if root_ts:
             await update_root(request, root_ts, document.title, render.root_done_status(result))
-        await record_finished(request, result, "done")
     except DocdebateError as exc:
-        await post_notice(request.channel_id, thread_ts, f"Could not finish the debate: {exc.message}")
+        await post_notice(
+            request.channel_id, thread_ts, f"Could not finish the debate: {escape(exc.message)}"
+        )
+        await tell_requester(request, f":warning: The debate stopped: {escape(exc.message)}")
         if root_ts:
             await update_root(request, root_ts, request.link, ":x: Stopped; see the thread for why.")
         await record_finished(request, None, "failed")
+    except SlackApiError as exc:
+        await tell_requester(request, slack_failure(str(exc.response.get("error"))))
+        await record_finished(request, None, "failed")
+
+
+def slack_failure(error: str) -> str:
+    """What to tell the requester when Slack refused a post."""
+    if error in ("not_in_channel", "channel_not_found", "is_archived"):
+        return ":wave: I can't post in this channel yet: invite me with `/invite @docdebate` and try again."
+    return (
+        f":warning: Slack refused a post (`{escape(error)}`), so the debate stopped. Try again in a minute."
+    )
 
 
 async def _run_debate(request: ThreadRequest, document: Document) -> DebateResult:
@@ -304,7 +328,7 @@ async def follow_up_workflow(request: ThreadRequest) -> None:
         round_ = max(t.round for t in previous.turns) + 1
         await _round(request, previous.document, panel, round_, previous.turns)
     except DocdebateError as exc:
-        await post_notice(request.channel_id, request.thread_ts, f"Could not answer: {exc.message}")
+        await post_notice(request.channel_id, request.thread_ts, f"Could not answer: {escape(exc.message)}")
 
 
 def _debate(request: ThreadRequest, document: Document, live: LiveMessage | None = None) -> Debate:

@@ -86,8 +86,8 @@ def test_escape_defeats_every_mention_form() -> None:
     assert "&lt;!channel&gt;" in out
 
 
-def test_links_not_in_the_document_are_inert() -> None:
-    policy = LinkPolicy(f"Read the plan at {DOC_LINK}.")
+def test_only_the_documents_own_link_stays_clickable() -> None:
+    policy = LinkPolicy(DOC_LINK)
     out = safe_mrkdwn(f"See {DOC_LINK} and https://evil.example/x and [win](https://evil.example/p).", policy)
     assert f"<{DOC_LINK}>" in out
     assert "`https://evil.example/x`" in out and "<https://evil.example" not in out

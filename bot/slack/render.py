@@ -180,7 +180,7 @@ def summary_posts(result: DebateResult, links: LinkPolicy) -> list[Post]:
 
 def notice(text: str, emoji: str = ":warning:") -> Post:
     """A short message (errors, refusals); `text` is code-made and may carry safe mrkdwn already."""
-    return Post(text, [section(f"{emoji} {text}")])
+    return Post(text, [section(f"{emoji} {text}".strip())])
 
 
 # ---- App Home ----

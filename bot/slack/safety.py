@@ -3,7 +3,9 @@
 Model text, document text and anything a user typed are data. Before they reach Slack:
 - `&`, `<` and `>` are escaped, so no text can form `<!channel>`, `<!here>`, `<@U…>`, `<!subteam^…>` or a
   `<url|label>` link; mentions and links are only ever built by code;
-- URLs that are not in the source document are wrapped in code spans, which Slack never turns into links;
+- URLs in untrusted text are wrapped in code spans, which Slack never turns into links, unless the policy
+  allows them. DESIGN.md allows links that are in the source document; we allow only the document's own
+  link, because a hostile document plants its phishing link in its own text (see README, "Safety");
 - every post goes out with `unfurl_links=False, unfurl_media=False` (`bot.slack.poster`).
 """
 
@@ -23,10 +25,10 @@ def escape(text: str) -> str:
 
 
 class LinkPolicy:
-    """Decides which URLs in untrusted text may stay clickable: only those the source document contains."""
+    """Decides which URLs in untrusted text may stay clickable: only the ones given (the doc's own link)."""
 
-    def __init__(self, allowed_text: str = "", extra: tuple[str, ...] = ()) -> None:
-        self._allowed = {_canonical(u) for u in _URL.findall(allowed_text)} | {_canonical(u) for u in extra}
+    def __init__(self, *allowed: str) -> None:
+        self._allowed = {_canonical(u) for u in allowed}
 
     def allows(self, url: str) -> bool:
         return _canonical(url) in self._allowed

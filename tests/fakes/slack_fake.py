@@ -1,0 +1,1378 @@
+"""A loopback fake of the Slack Web API, for driving the real `slack_sdk` clients in tests.
+
+Point `AsyncWebClient(token="xoxb-test", base_url=fake.api_url)` (or the product's `SLACK_API_URL`) at a
+`FakeSlack` and the SDK talks HTTP to it exactly as it would to slack.com. The server runs on 127.0.0.1
+in a background thread with its own event loop, so sync tests, async tests and subprocesses can all use
+it. Run it standalone with `python -m tests.fakes.slack_fake --port N`.
+
+Faithful to the real service (checked against slack_sdk 3.47 `web/async_client.py`, `internal_utils.py`,
+`http_retry/` and Slack's method reference):
+
+* `/api/<method>`, GET or POST; arguments from the query string (the SDK sends `params=` there even on
+  POST), a form body or a JSON body, merged. Form and query values arrive as strings: JSON-valued fields
+  (`blocks`, `attachments`, `metadata`, `view`, `chunks`, ...) are decoded, and boolean flags become bools,
+  so records hold real objects whichever encoding the SDK picked.
+* Errors are HTTP 200 with `{"ok": false, "error": ...}`; `unknown_method` (checked before auth, with
+  `req_method`), `not_authed` (no token), `invalid_auth` (wrong token), `not_allowed_token_type` (an app
+  token on a bot method or the reverse). The token comes from `Authorization: Bearer` or a `token` form /
+  query field. Block Kit errors carry `errors` and `response_metadata.messages` with json-pointers, as
+  Slack's do (`must be less than 3001 characters [json-pointer:/blocks/0/text/text]`).
+* Rate limits: HTTP 429, `Retry-After` (whole seconds) and `{"ok": false, "error": "ratelimited"}`. Note
+  that slack_sdk's *async* `AsyncRateLimitErrorRetryHandler` reads only the first character of
+  `Retry-After` (`headers[name][0]` on a string) and sleeps that many seconds plus up to one random second,
+  so tests use `retry_after=0` to stay fast.
+* Messages: ts strings unique and increasing ("1700000000.000100", +100 µs each); thread parents carry
+  `thread_ts`, `reply_count`, `reply_users`, `latest_reply` as conversations.replies shows them;
+  `conversations.replies` accepts a parent's or a reply's ts, pages with `limit` (default and max 1000)
+  and a `next_ts:` cursor in `response_metadata.next_cursor`, without repeating the parent on later pages.
+* Streaming (`chat.startStream` / `appendStream` / `stopStream`): outside a DM (channel ids not starting
+  with D) Slack requires `recipient_user_id` and `recipient_team_id` (`missing_recipient_user_id` /
+  `missing_recipient_team_id`); append and stop on a message that is not streaming fail with
+  `message_not_in_streaming_state` (`message_not_found` for a ts that is no message at all); `chat.update`
+  of a message that is still streaming fails with `streaming_state_conflict`.
+
+Simplified (deliberately):
+
+* `msg_too_long` for `text` over 40,000 characters on post/update/ephemeral (chat.update documents the
+  error; chat.postMessage nowadays truncates with a `message_truncated` warning instead). `markdown_text`
+  is not length-checked (Slack documents a 12,000 limit without naming its error).
+* Block validation covers the limits that matter for this product (see `block_errors`), not the whole
+  Block Kit schema; element-level schemas (buttons, selects, rich_text elements) are not checked.
+* Any channel id works unless listed in `missing_channels`; a user id (`U...`/`W...`) as `channel` posts
+  to the DM `D` + id[1:], as Slack posts to the app's DM with that user. Membership and scopes are not
+  modelled. `response_url` posts are recorded (method `"response_url"`) and answered `{"ok": true}`,
+  not turned into messages. A `thread_ts` naming a reply is filed under that reply's parent (an assumption:
+  Slack only says not to do it).
+* Socket Mode is not served: `apps.connections.open` answers a URL nothing listens on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import binascii
+import contextlib
+import copy
+import json
+import re
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+JSON = dict[str, Any]
+
+DEFAULT_BOT_TOKEN = "xoxb-test"
+DEFAULT_APP_TOKEN = "xapp-test"
+TEAM_ID = "T0001"
+TEAM_NAME = "Docdebate Test"
+TEAM_DOMAIN = "docdebate-test"
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+APP_ID = "A0001"
+BOT_NAME = "docdebate"
+
+FIRST_TS_US = 1_700_000_000_000_100  # "1700000000.000100"
+TS_STEP_US = 100
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+
+# Slack's limits (Block Kit reference, chat.* method pages).
+MAX_TEXT_CHARS = 40_000
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_SECTION_TEXT = 3000
+MAX_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_HEADER_TEXT = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_ACTIONS_ELEMENTS = 25
+MAX_BLOCK_ID = 255
+MAX_MARKDOWN_BLOCK_TEXT = 12_000
+MAX_REPLIES_LIMIT = 1000
+
+KNOWN_BLOCK_TYPES = frozenset(
+    {
+        "actions", "call", "context", "context_actions", "divider", "file", "header", "image", "input",
+        "markdown", "plan", "rich_text", "section", "table", "task_card", "video",
+    }
+)  # fmt: skip
+
+# Arguments Slack takes as JSON (URL-encoded strings in form bodies).
+JSON_ARGS = frozenset(
+    {
+        "attachments", "blocks", "chunks", "loading_messages", "metadata", "prompts", "unfurls",
+        "user_auth_blocks", "view",
+    }
+)  # fmt: skip
+BOOL_ARGS = frozenset(
+    {
+        "as_user", "include_all_metadata", "include_locale", "include_num_members", "inclusive",
+        "link_names", "mrkdwn", "reply_broadcast", "unfurl_links", "unfurl_media",
+    }
+)  # fmt: skip
+
+TZ_LABELS = {
+    "EST": "Eastern Standard Time", "EDT": "Eastern Daylight Time",
+    "CST": "Central Standard Time", "CDT": "Central Daylight Time",
+    "MST": "Mountain Standard Time", "MDT": "Mountain Daylight Time",
+    "PST": "Pacific Standard Time", "PDT": "Pacific Daylight Time",
+    "GMT": "Greenwich Mean Time", "BST": "British Summer Time", "UTC": "Coordinated Universal Time",
+    "CET": "Central European Time", "CEST": "Central European Summer Time",
+}  # fmt: skip
+
+
+class SlackError(Exception):
+    """A Slack API error answer: `{"ok": false, "error": error, **extra}`."""
+
+    def __init__(self, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+    def body(self) -> JSON:
+        return {"ok": False, "error": self.error, **self.extra}
+
+
+def _with_messages(error: str, problems: list[str]) -> SlackError:
+    return SlackError(
+        error, errors=problems, response_metadata={"messages": [f"[ERROR] {p}" for p in problems]}
+    )
+
+
+def _invalid_arguments(*problems: str) -> SlackError:
+    return _with_messages("invalid_arguments", list(problems))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Timestamps and text
+# ---------------------------------------------------------------------------------------------------------
+
+
+def format_ts(us: int) -> str:
+    return f"{us // 1_000_000}.{us % 1_000_000:06d}"
+
+
+def parse_ts(ts: str) -> int:
+    """Microseconds of a Slack ts ("1700000000.000100"); ValueError if it is not one."""
+    seconds, _, fraction = ts.partition(".")
+    if not seconds.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > 6:
+        raise ValueError(f"not a Slack ts: {ts!r}")
+    return int(seconds) * 1_000_000 + int(fraction.ljust(6, "0") or "0")
+
+
+def _ts_key(message: JSON) -> int:
+    return parse_ts(message["ts"])
+
+
+_MARKUP = re.compile(r"<([^<>]+)>")
+
+
+def rich_text_blocks(text: str) -> list[JSON]:
+    """The `rich_text` block Slack's clients attach to a user's message: mentions, links and plain text."""
+    elements: list[JSON] = []
+    pos = 0
+    for match in _MARKUP.finditer(text):
+        if match.start() > pos:
+            elements.append({"type": "text", "text": text[pos : match.start()]})
+        inner = match.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            elements.append({"type": "user", "user_id": target[1:]})
+        elif target.startswith("#"):
+            elements.append({"type": "channel", "channel_id": target[1:]})
+        elif target.startswith("!"):
+            elements.append({"type": "broadcast", "range": target[1:]})
+        else:
+            link: JSON = {"type": "link", "url": target}
+            if label:
+                link["text"] = label
+            elements.append(link)
+        pos = match.end()
+    if pos < len(text):
+        elements.append({"type": "text", "text": text[pos:]})
+    section = {"type": "rich_text_section", "elements": elements}
+    block_id = uuid.uuid5(uuid.NAMESPACE_OID, text).hex[:5]
+    return [{"type": "rich_text", "block_id": block_id, "elements": [section]}]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Block Kit validation
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _at(message: str, pointer: str) -> str:
+    return f"{message} [json-pointer:{pointer}]"
+
+
+def _text_object_errors(obj: object, where: str, max_chars: int, *, plain_only: bool = False) -> list[str]:
+    if not isinstance(obj, dict):
+        return [_at("must provide an object", where)]
+    allowed = ("plain_text",) if plain_only else ("plain_text", "mrkdwn")
+    if obj.get("type") not in allowed:
+        return [_at("must be a valid enum value", f"{where}/type")]
+    text = obj.get("text")
+    if not isinstance(text, str):
+        return [_at("missing required field: text", where)]
+    if not text:
+        return [_at("must be more than 0 characters", f"{where}/text")]
+    if len(text) > max_chars:
+        return [_at(f"must be less than {max_chars + 1} characters", f"{where}/text")]
+    return []
+
+
+def _list_errors(value: object, where: str, max_items: int, *, required: bool = True) -> list[str]:
+    if value is None:
+        return [_at("missing required field", where)] if required else []
+    if not isinstance(value, list):
+        return [_at("must provide an array", where)]
+    if required and not value:
+        return [_at("must provide at least 1 items", where)]
+    if len(value) > max_items:
+        return [_at(f"no more than {max_items} items allowed", where)]
+    return []
+
+
+def _section_errors(block: JSON, where: str) -> list[str]:
+    if block.get("text") is None and block.get("fields") is None:
+        return [_at("must provide either text or fields", where)]
+    problems: list[str] = []
+    if block.get("text") is not None:
+        problems += _text_object_errors(block["text"], f"{where}/text", MAX_SECTION_TEXT)
+    if block.get("fields") is not None:
+        fields_problems = _list_errors(block["fields"], f"{where}/fields", MAX_FIELDS)
+        problems += fields_problems
+        if not fields_problems:
+            for j, item in enumerate(block["fields"]):
+                problems += _text_object_errors(item, f"{where}/fields/{j}", MAX_FIELD_TEXT)
+    return problems
+
+
+def _block_errors(block: object, where: str) -> list[str]:
+    if not isinstance(block, dict):
+        return [_at("must provide an object", where)]
+    kind = block.get("type")
+    if not isinstance(kind, str) or not kind:
+        return [_at("missing required field: type", where)]
+    if kind not in KNOWN_BLOCK_TYPES:
+        return [_at(f"unsupported type: {kind}", f"{where}/type")]
+    problems: list[str] = []
+    block_id = block.get("block_id")
+    if block_id is not None and (not isinstance(block_id, str) or len(block_id) > MAX_BLOCK_ID):
+        problems.append(_at(f"must be less than {MAX_BLOCK_ID + 1} characters", f"{where}/block_id"))
+    if kind == "section":
+        problems += _section_errors(block, where)
+    elif kind == "header":
+        problems += _text_object_errors(block.get("text"), f"{where}/text", MAX_HEADER_TEXT, plain_only=True)
+    elif kind == "context":
+        problems += _list_errors(block.get("elements"), f"{where}/elements", MAX_CONTEXT_ELEMENTS)
+    elif kind == "actions":
+        problems += _list_errors(block.get("elements"), f"{where}/elements", MAX_ACTIONS_ELEMENTS)
+    elif kind == "rich_text":
+        problems += _list_errors(block.get("elements"), f"{where}/elements", 10_000)
+    elif kind == "markdown":
+        text = block.get("text")
+        if not isinstance(text, str) or not text:
+            problems.append(_at("missing required field: text", where))
+        elif len(text) > MAX_MARKDOWN_BLOCK_TEXT:
+            problems.append(
+                _at(f"must be less than {MAX_MARKDOWN_BLOCK_TEXT + 1} characters", f"{where}/text")
+            )
+    elif kind == "image":
+        if not block.get("image_url") and not block.get("slack_file"):
+            problems.append(_at("missing required field: image_url", where))
+        if not isinstance(block.get("alt_text"), str) or not block["alt_text"]:
+            problems.append(_at("missing required field: alt_text", where))
+    return problems
+
+
+def block_errors(
+    blocks: object, *, max_blocks: int = MAX_MESSAGE_BLOCKS, pointer: str = "/blocks"
+) -> list[str]:
+    """What Slack would say about `blocks` (empty list: valid). Checked: at most `max_blocks` blocks, each
+    with a known `type`, unique `block_id`s of at most 255 characters; section text 1..3000 characters,
+    at most 10 `fields` of 1..2000 characters, text or fields present; header plain_text 1..150; context
+    1..10 elements; actions 1..25 elements; markdown text 1..12,000; image url and alt_text."""
+    if not isinstance(blocks, list):
+        return [_at("must provide an array", pointer)]
+    if len(blocks) > max_blocks:
+        return [_at(f"no more than {max_blocks} items allowed", pointer)]
+    problems: list[str] = []
+    seen_ids: set[str] = set()
+    for i, block in enumerate(blocks):
+        where = f"{pointer}/{i}"
+        problems += _block_errors(block, where)
+        block_id = block.get("block_id") if isinstance(block, dict) else None
+        if isinstance(block_id, str):
+            if block_id in seen_ids:
+                problems.append(_at(f"duplicate block_id: {block_id}", f"{where}/block_id"))
+            seen_ids.add(block_id)
+    return problems
+
+
+def _check_blocks(args: JSON) -> None:
+    """Raises invalid_blocks_format / invalid_blocks for a message's `blocks` argument."""
+    if "blocks" not in args or args["blocks"] is None:
+        return
+    blocks = args["blocks"]
+    if not isinstance(blocks, list):
+        raise SlackError("invalid_blocks_format")
+    problems = block_errors(blocks)
+    if problems:
+        raise _with_messages("invalid_blocks", problems)
+
+
+def _check_metadata(args: JSON) -> None:
+    metadata = args.get("metadata")
+    if metadata is None or metadata == {}:
+        return
+    if not isinstance(metadata, dict):
+        raise SlackError("invalid_metadata_format")
+    if not isinstance(metadata.get("event_type"), str) or not isinstance(metadata.get("event_payload"), dict):
+        raise SlackError("invalid_metadata_schema")
+
+
+def _check_message_content(args: JSON, *, require: bool = True) -> None:
+    """no_text / markdown_text_conflict / msg_too_long / blocks / metadata, as chat.postMessage checks."""
+    text = args.get("text")
+    markdown = args.get("markdown_text")
+    has_blocks = bool(args.get("blocks"))
+    has_attachments = bool(args.get("attachments"))
+    if markdown and (text or has_blocks):
+        raise SlackError("markdown_text_conflict")
+    if require and not (text or markdown or has_blocks or has_attachments):
+        raise SlackError("no_text")
+    if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
+        raise SlackError("msg_too_long")
+    _check_blocks(args)
+    _check_metadata(args)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Records and state
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    """One request the fake answered. `args` are decoded (JSON fields as objects, flags as bools) and
+    exclude the token; `at` is `time.monotonic()` on arrival; `response` is the JSON body sent back."""
+
+    method: str
+    args: JSON
+    token: str | None
+    headers: dict[str, str]
+    at: float
+    path: str = ""
+    http_method: str = "POST"
+    status: int = 200
+    response: JSON | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and bool(self.response and self.response.get("ok"))
+
+    @property
+    def error(self) -> str | None:
+        return None if self.response is None else self.response.get("error")
+
+    def summary(self) -> str:
+        shown = {k: v for k, v in self.args.items() if k in ("channel", "ts", "thread_ts", "user", "text")}
+        text = shown.get("text")
+        if isinstance(text, str) and len(text) > 60:
+            shown["text"] = text[:57] + "..."
+        outcome = "ok" if self.ok else f"{self.status} {self.error}"
+        return f"{self.method}({json.dumps(shown, ensure_ascii=False)}) -> {outcome}"
+
+
+@dataclass
+class _Channel:
+    id: str
+    name: str | None
+    is_private: bool = False
+    is_im: bool = False
+    user: str | None = None
+    num_members: int | None = None
+    messages: dict[str, JSON] = field(default_factory=dict)  # ts -> stored message
+
+    def info(self, *, include_num_members: bool) -> JSON:
+        if self.is_im:
+            return {
+                "id": self.id, "created": 1_700_000_000, "is_im": True, "is_org_shared": False,
+                "context_team_id": TEAM_ID, "user": self.user, "is_user_deleted": False, "priority": 0,
+            }  # fmt: skip
+        name = self.name or self.id.lower()
+        info: JSON = {
+            "id": self.id, "name": name, "is_channel": not self.is_private, "is_group": self.is_private,
+            "is_im": False, "is_mpim": False, "is_private": self.is_private, "created": 1_700_000_000,
+            "is_archived": False, "is_general": False, "unlinked": 0, "name_normalized": name,
+            "is_shared": False, "is_org_shared": False, "is_ext_shared": False,
+            "is_pending_ext_shared": False, "pending_shared": [], "context_team_id": TEAM_ID,
+            "updated": 1_700_000_000_000, "parent_conversation": None, "creator": "U0CREATOR",
+            "shared_team_ids": [TEAM_ID], "pending_connected_team_ids": [], "is_member": True,
+            "topic": {"value": "", "creator": "", "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0}, "previous_names": [],
+        }  # fmt: skip
+        if include_num_members and self.num_members is not None:
+            info["num_members"] = self.num_members
+        return info
+
+
+@dataclass
+class _Stream:
+    channel: str
+    ts: str
+    thread_ts: str | None
+    state: str = "streaming"  # then "stopped"
+    chunks: list[JSON] = field(default_factory=list)
+
+    def public(self, message: JSON | None) -> JSON:
+        return {
+            "channel": self.channel,
+            "ts": self.ts,
+            "thread_ts": self.thread_ts,
+            "state": self.state,
+            "text": (message or {}).get("text", ""),
+            "chunks": copy.deepcopy(self.chunks),
+            "blocks": copy.deepcopy((message or {}).get("blocks")),
+        }
+
+
+@dataclass
+class _Injected:
+    method: str | None
+    status: int
+    body: JSON
+    headers: dict[str, str]
+
+
+class _InjectedReply(Exception):
+    def __init__(self, injected: _Injected) -> None:
+        super().__init__(injected.body.get("error"))
+        self.status, self.body, self.headers = injected.status, injected.body, injected.headers
+
+
+def _chunks_text(chunks: object) -> str:
+    if not isinstance(chunks, list):
+        return ""
+    return "".join(
+        str(c.get("text", "")) for c in chunks if isinstance(c, dict) and c.get("type") == "markdown_text"
+    )
+
+
+def _truthy(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return bool(value)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The server
+# ---------------------------------------------------------------------------------------------------------
+
+
+class FakeSlack:
+    """The fake Slack Web API server. Use as a context manager, or `start()` / `stop()`.
+
+    Mutable attributes: `bot_token`, `app_token`, `missing_channels` (a set of channel ids that answer
+    `channel_not_found`). Seed with `add_user`, `add_channel`, `add_message`; read with `messages`,
+    `thread`, `message`, `views`, `ephemerals`, `streams`, `calls`, `calls_to`.
+    """
+
+    def __init__(
+        self,
+        *,
+        bot_token: str = DEFAULT_BOT_TOKEN,
+        app_token: str = DEFAULT_APP_TOKEN,
+        team_id: str = TEAM_ID,
+        bot_user_id: str = BOT_USER_ID,
+        bot_id: str = BOT_ID,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.bot_token = bot_token
+        self.app_token = app_token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.host = host
+        self.missing_channels: set[str] = set()
+        self._requested_port = port
+        self._port: int | None = None
+        self._lock = threading.RLock()
+        self._calls: list[SlackCall] = []
+        self._injected: list[_Injected] = []
+        self._channels: dict[str, _Channel] = {}
+        self._users: dict[str, JSON] = {}
+        self._views: dict[str, JSON] = {}
+        self._ephemerals: list[JSON] = []
+        self._streams: dict[tuple[str, str], _Stream] = {}
+        self._clock_us = FIRST_TS_US - TS_STEP_US
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._methods: dict[str, Callable[[JSON, str | None], JSON]] = {
+            "api.test": self._api_test,
+            "apps.connections.open": self._apps_connections_open,
+            "assistant.threads.setStatus": self._assistant_threads_set_status,
+            "auth.test": self._auth_test,
+            "chat.appendStream": self._chat_append_stream,
+            "chat.delete": self._chat_delete,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.postMessage": self._chat_post_message,
+            "chat.startStream": self._chat_start_stream,
+            "chat.stopStream": self._chat_stop_stream,
+            "chat.update": self._chat_update,
+            "conversations.info": self._conversations_info,
+            "conversations.replies": self._conversations_replies,
+            "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
+            "views.publish": self._views_publish,
+        }
+
+    # ---- lifecycle ----
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("FakeSlack is not started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """The server's root, `http://127.0.0.1:PORT`."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """What the product puts in `SLACK_API_URL`: `http://127.0.0.1:PORT/api/`."""
+        return f"{self.url}/api/"
+
+    @property
+    def response_url_base(self) -> str:
+        """Prefix of the response_urls this fake records: `http://127.0.0.1:PORT/response_url/`."""
+        return f"{self.url}/response_url/"
+
+    def new_response_url(self) -> str:
+        return f"{self.response_url_base}{uuid.uuid4().hex}"
+
+    def start(self) -> FakeSlack:
+        if self._thread is not None:
+            return self
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self._requested_port))
+        self._port = sock.getsockname()[1]
+        loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._serve(sock))
+            except BaseException as exc:  # reported to start()'s caller
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.close()
+
+        self._loop = loop
+        self._thread = threading.Thread(target=run, name=f"FakeSlack:{self._port}", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self._thread = None
+            raise RuntimeError("FakeSlack failed to start") from failure[0]
+        return self
+
+    async def _serve(self, sock: socket.socket) -> None:
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/response_url/{id}", self._handle_response_url)
+        app.router.add_route("*", "/{tail:.*}", self._handle_not_found)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+
+    def stop(self) -> None:
+        thread, loop, runner = self._thread, self._loop, self._runner
+        if thread is None or loop is None:
+            return
+        if runner is not None:
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        self._thread = self._loop = self._runner = None
+        self._port = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # ---- seeding ----
+
+    def add_user(
+        self,
+        id: str,
+        email: str,
+        name: str | None = None,
+        tz: str = "America/New_York",
+        *,
+        real_name: str | None = None,
+        display_name: str | None = None,
+        is_bot: bool = False,
+        deleted: bool = False,
+    ) -> JSON:
+        """A workspace member, as users.info returns it (tz_offset from the zone's current offset)."""
+        name = name or email.split("@", 1)[0]
+        real_name = real_name or name.replace(".", " ").replace("_", " ").title()
+        display_name = display_name if display_name is not None else name
+        now = datetime.now(ZoneInfo(tz))
+        offset = now.utcoffset()
+        abbreviation = now.tzname() or tz
+        user = {
+            "id": id, "team_id": self.team_id, "name": name, "deleted": deleted, "color": "9f69e7",
+            "real_name": real_name, "tz": tz, "tz_label": TZ_LABELS.get(abbreviation, abbreviation),
+            "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
+            "profile": {
+                "avatar_hash": "g0000000000", "status_text": "", "status_emoji": "",
+                "real_name": real_name, "display_name": display_name,
+                "real_name_normalized": real_name, "display_name_normalized": display_name,
+                "email": email, "first_name": real_name.split(" ")[0],
+                "last_name": " ".join(real_name.split(" ")[1:]),
+                "image_24": "https://avatars.example/24.png", "image_48": "https://avatars.example/48.png",
+                "team": self.team_id,
+            },
+            "is_admin": False, "is_owner": False, "is_primary_owner": False, "is_restricted": False,
+            "is_ultra_restricted": False, "is_bot": is_bot, "is_app_user": False,
+            "updated": 1_700_000_000, "has_2fa": False,
+        }  # fmt: skip
+        with self._lock:
+            self._users[id] = user
+        return copy.deepcopy(user)
+
+    def add_channel(
+        self,
+        id: str,
+        name: str | None = None,
+        *,
+        is_private: bool = False,
+        is_im: bool | None = None,
+        num_members: int | None = None,
+        user: str | None = None,
+    ) -> None:
+        """Describe a channel for conversations.info (any channel id works without this)."""
+        with self._lock:
+            channel = self._channel(id)
+            channel.name = name
+            channel.is_private = is_private
+            channel.is_im = id.startswith("D") if is_im is None else is_im
+            channel.num_members = num_members
+            channel.user = user or channel.user
+
+    def add_message(
+        self,
+        channel: str,
+        text: str,
+        user: str = "U123",
+        thread_ts: str | None = None,
+        ts: str | None = None,
+        *,
+        blocks: list[JSON] | None = None,
+        **extra: Any,
+    ) -> str:
+        """A message posted by a person (for threads a mention refers to); returns its ts. Links in `text`
+        are written as Slack writes them: `<https://example.com/doc>`; `blocks` default to the rich_text
+        block Slack's clients send."""
+        with self._lock:
+            ch = self._channel(channel)
+            if ts is None:
+                ts = self._next_ts()
+            else:
+                us = parse_ts(ts)
+                if ts in ch.messages:
+                    raise ValueError(f"{channel} already has a message with ts {ts}")
+                self._clock_us = max(self._clock_us, us)
+            message: JSON = {
+                "type": "message",
+                "user": user,
+                "text": text,
+                "ts": ts,
+                "team": self.team_id,
+                "client_msg_id": str(uuid.uuid4()),
+                "blocks": blocks if blocks is not None else rich_text_blocks(text),
+                **extra,
+            }
+            if thread_ts is not None:
+                message["thread_ts"] = thread_ts
+                parent = ch.messages.get(thread_ts)
+                if parent is not None:
+                    message["parent_user_id"] = parent.get("user")
+            ch.messages[ts] = message
+            return ts
+
+    # ---- reading state ----
+
+    def has_message(self, channel: str, ts: str) -> bool:
+        with self._lock:
+            ch = self._channels.get(channel)
+            return ch is not None and ts in ch.messages
+
+    def message(self, channel: str, ts: str) -> JSON | None:
+        """One message as conversations.replies would show it, or None."""
+        with self._lock:
+            ch = self._channels.get(self._resolve_channel_id(channel))
+            if ch is None or ts not in ch.messages:
+                return None
+            return self._present(ch, ch.messages[ts])
+
+    def messages(self, channel: str, *, top_level_only: bool = False) -> list[JSON]:
+        """Every message in `channel` (thread replies included unless `top_level_only`), oldest first."""
+        with self._lock:
+            ch = self._channels.get(self._resolve_channel_id(channel))
+            if ch is None:
+                return []
+            found = sorted(ch.messages.values(), key=_ts_key)
+            if top_level_only:
+                found = [
+                    m
+                    for m in found
+                    if m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast"
+                ]
+            return [self._present(ch, m) for m in found]
+
+    def thread(self, channel: str, ts: str) -> list[JSON]:
+        """The thread of `ts` (a parent's or a reply's ts): parent first, then replies; [] if unknown."""
+        with self._lock:
+            ch = self._channels.get(self._resolve_channel_id(channel))
+            if ch is None:
+                return []
+            return [self._present(ch, m) for m in self._thread_of(ch, ts)]
+
+    @property
+    def views(self) -> dict[str, JSON]:
+        """The Home tab last published for each user id."""
+        with self._lock:
+            return copy.deepcopy(self._views)
+
+    @property
+    def ephemerals(self) -> list[JSON]:
+        """chat.postEphemeral messages: channel, user, text, blocks, thread_ts, message_ts, ..."""
+        with self._lock:
+            return copy.deepcopy(self._ephemerals)
+
+    @property
+    def streams(self) -> list[JSON]:
+        """Streams started with chat.startStream: channel, ts, thread_ts, state, text, chunks, blocks."""
+        with self._lock:
+            return [
+                s.public(
+                    self._channels[s.channel].messages.get(s.ts) if s.channel in self._channels else None
+                )
+                for s in self._streams.values()
+            ]
+
+    def end_stream(self, channel: str, ts: str) -> None:
+        """Stop a stream server-side, as Slack does when a stream expires."""
+        with self._lock:
+            stream = self._streams.get((channel, ts))
+            if stream is not None:
+                stream.state = "stopped"
+
+    # ---- records ----
+
+    @property
+    def calls(self) -> list[SlackCall]:
+        """A snapshot of every request answered so far (API methods and response_url posts), in order."""
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        with self._lock:
+            return [c for c in self._calls if c.method == method]
+
+    def reset(self, *, state: bool = False) -> None:
+        """Forget recorded calls and queued failures; with `state`, also messages, views, ephemerals and
+        streams (users and `missing_channels` stay)."""
+        with self._lock:
+            self._calls.clear()
+            self._injected.clear()
+            if state:
+                self._channels.clear()
+                self._views.clear()
+                self._ephemerals.clear()
+                self._streams.clear()
+
+    def describe_calls(self) -> str:
+        calls = self.calls
+        if not calls:
+            return "no calls recorded"
+        return "\n".join(f"  {i}: {c.summary()}" for i, c in enumerate(calls))
+
+    def wait_for(
+        self, predicate: Callable[[FakeSlack], Any], timeout: float = 10.0, interval: float = 0.02
+    ) -> Any:
+        """Poll until `predicate(self)` is truthy and return its value; TimeoutError lists what was recorded.
+
+        Blocks the calling thread: from a test whose event loop also runs the product, use `wait_for_async`.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate(self)
+            if value:
+                return value
+            if time.monotonic() >= deadline:
+                raise TimeoutError(self._timeout_message(predicate, timeout))
+            time.sleep(interval)
+
+    async def wait_for_async(
+        self,
+        predicate: Callable[[FakeSlack], Any],
+        timeout: float = 10.0,  # noqa: ASYNC109 - the same signature as wait_for
+        interval: float = 0.02,
+    ) -> Any:
+        """`wait_for` that sleeps with `asyncio.sleep`, so the caller's loop keeps running."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate(self)
+            if value:
+                return value
+            if time.monotonic() >= deadline:
+                raise TimeoutError(self._timeout_message(predicate, timeout))
+            await asyncio.sleep(interval)
+
+    def _timeout_message(self, predicate: Callable[..., Any], timeout: float) -> str:
+        name = getattr(predicate, "__name__", repr(predicate))
+        return f"FakeSlack.wait_for({name}) still false after {timeout:g}s; calls:\n{self.describe_calls()}"
+
+    # ---- failure injection ----
+
+    def ratelimit_next(self, n: int = 1, method: str | None = None, retry_after: int = 1) -> None:
+        """The next `n` API calls (of `method`, or any) get HTTP 429 `ratelimited` with `Retry-After`."""
+        injected = _Injected(
+            method, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(int(retry_after))}
+        )
+        with self._lock:
+            self._injected.extend(injected for _ in range(n))
+
+    def fail_next(
+        self, method: str | None, error: str, n: int = 1, *, status: int = 200, **extra: Any
+    ) -> None:
+        """The next `n` calls of `method` (None: any) answer `{"ok": false, "error": error, **extra}` with
+        HTTP `status` (200 as Slack does; 500/503 to exercise server-error retries). `method` may be
+        `"response_url"`."""
+        injected = _Injected(method, status, {"ok": False, "error": error, **extra}, {})
+        with self._lock:
+            self._injected.extend(injected for _ in range(n))
+
+    def clear_failures(self) -> None:
+        with self._lock:
+            self._injected.clear()
+
+    def _take_injected(self, method: str) -> _Injected | None:
+        """The first queued failure for `method`; failures queued for any method skip response_url posts."""
+        with self._lock:
+            for i, injected in enumerate(self._injected):
+                if injected.method == method or (injected.method is None and method != "response_url"):
+                    return self._injected.pop(i)
+        return None
+
+    # ---- HTTP ----
+
+    async def _read_args(self, request: web.Request) -> tuple[JSON, str | None]:
+        """Query, form and JSON arguments merged; the token field removed and returned."""
+        args: JSON = dict(request.query)
+        if request.method == "POST":
+            ctype = request.content_type
+            if ctype.startswith("multipart/"):
+                form = await request.post()
+                args.update({k: v for k, v in form.items() if isinstance(v, str)})
+            else:
+                raw = await request.read()
+                if raw and ctype == "application/json":
+                    try:
+                        body = json.loads(raw)
+                    except ValueError as exc:
+                        raise SlackError("invalid_json") from exc
+                    if not isinstance(body, dict):
+                        raise SlackError("invalid_json")
+                    args.update(body)
+                elif raw:
+                    args.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        token = args.pop("token", None)
+        for key in JSON_ARGS & args.keys():
+            if isinstance(args[key], str) and args[key].strip():
+                with contextlib.suppress(ValueError):
+                    args[key] = json.loads(args[key])
+        for key in BOOL_ARGS & args.keys():
+            if isinstance(args[key], str):
+                args[key] = _truthy(args[key])
+        return args, token if isinstance(token, str) else None
+
+    def _record(self, call: SlackCall) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    @staticmethod
+    def _reply(status: int, body: JSON, headers: dict[str, str] | None = None) -> web.Response:
+        return web.json_response(
+            body, status=status, headers={"x-slack-req-id": uuid.uuid4().hex, **(headers or {})}
+        )
+
+    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        at = time.monotonic()
+        method = request.match_info["method"]
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        scheme, _, bearer = headers.get("authorization", "").partition(" ")
+        args: JSON = {}
+        token: str | None = None
+        status, extra_headers = 200, {}
+        try:
+            args, token_arg = await self._read_args(request)
+            token = bearer.strip() if scheme.lower() == "bearer" and bearer.strip() else token_arg
+            body = self._answer(method, args, token)
+        except SlackError as exc:
+            body = exc.body()
+        except _InjectedReply as injected:
+            status, body, extra_headers = injected.status, dict(injected.body), injected.headers
+        call = SlackCall(method, args, token, headers, at, request.path, request.method, status, body)
+        self._record(call)
+        return self._reply(status, body, extra_headers)
+
+    def _answer(self, method: str, args: JSON, token: str | None) -> JSON:
+        """Slack's order: unknown method, then auth, then (injected) rate limits and failures, then the method."""
+        if method not in self._methods:
+            raise SlackError("unknown_method", req_method=method)
+        auth_error = self._auth_error(method, token)
+        if auth_error:
+            raise SlackError(auth_error)
+        injected = self._take_injected(method)
+        if injected is not None:
+            raise _InjectedReply(injected)
+        return self._run(method, args, token)
+
+    def _run(self, method: str, args: JSON, token: str | None) -> JSON:
+        try:
+            with self._lock:
+                return {"ok": True, **self._methods[method](args, token)}
+        except SlackError as exc:
+            return exc.body()
+
+    def _auth_error(self, method: str, token: str | None) -> str | None:
+        if method == "api.test":  # the one method Slack answers without a token
+            return None
+        if not token:
+            return "not_authed"
+        if token not in (self.bot_token, self.app_token):
+            return "invalid_auth"
+        wants_app_token = method == "apps.connections.open"
+        if (token == self.app_token) != wants_app_token:
+            return "not_allowed_token_type"
+        return None
+
+    async def _handle_response_url(self, request: web.Request) -> web.StreamResponse:
+        at = time.monotonic()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        raw = await request.read()
+        try:
+            args = json.loads(raw) if raw else {}
+        except ValueError:
+            args = {"_raw": raw.decode("utf-8", "replace")}
+        if not isinstance(args, dict):
+            args = {"_raw": args}
+        injected = self._take_injected("response_url")
+        status, body = (injected.status, dict(injected.body)) if injected else (200, {"ok": True})
+        self._record(SlackCall("response_url", args, None, headers, at, request.path, "POST", status, body))
+        return self._reply(status, body)
+
+    async def _handle_not_found(self, request: web.Request) -> web.StreamResponse:
+        return web.Response(status=404, text="Not Found")
+
+    # ---- state helpers (called with the lock held) ----
+
+    def _next_ts(self) -> str:
+        self._clock_us += TS_STEP_US
+        return format_ts(self._clock_us)
+
+    @staticmethod
+    def _resolve_channel_id(channel: str) -> str:
+        return "D" + channel[1:] if channel[:1] in ("U", "W") else channel
+
+    def _channel(self, channel: str) -> _Channel:
+        channel_id = self._resolve_channel_id(channel)
+        ch = self._channels.get(channel_id)
+        if ch is None:
+            is_im = channel_id.startswith("D")
+            user = channel if channel != channel_id else None
+            ch = _Channel(id=channel_id, name=None, is_im=is_im, user=user)
+            self._channels[channel_id] = ch
+        return ch
+
+    def _require_channel(self, args: JSON, key: str = "channel") -> _Channel:
+        channel = args.get(key)
+        if not isinstance(channel, str) or not channel.strip():
+            raise SlackError("channel_not_found")
+        if channel in self.missing_channels or self._resolve_channel_id(channel) in self.missing_channels:
+            raise SlackError("channel_not_found")
+        return self._channel(channel.strip())
+
+    @staticmethod
+    def _require(args: JSON, *names: str) -> None:
+        missing = [n for n in names if args.get(n) in (None, "")]
+        if missing:
+            raise _invalid_arguments(*(f"missing required field: {n}" for n in missing))
+
+    def _thread_of(self, ch: _Channel, ts: str) -> list[JSON]:
+        message = ch.messages.get(ts)
+        if message is None:
+            return []
+        root_ts = message.get("thread_ts") or ts
+        root = ch.messages.get(root_ts)
+        replies = sorted(
+            (m for m in ch.messages.values() if m.get("thread_ts") == root_ts and m["ts"] != root_ts),
+            key=_ts_key,
+        )
+        return ([root] if root is not None else []) + replies
+
+    def _present(self, ch: _Channel, message: JSON) -> JSON:
+        shown = copy.deepcopy(message)
+        replies = [
+            m for m in ch.messages.values() if m.get("thread_ts") == message["ts"] and m is not message
+        ]
+        if replies:
+            replies.sort(key=_ts_key)
+            users = list(dict.fromkeys(str(m.get("user")) for m in replies))
+            shown.update(
+                thread_ts=message["ts"],
+                reply_count=len(replies),
+                reply_users=users,
+                reply_users_count=len(users),
+                latest_reply=replies[-1]["ts"],
+                is_locked=False,
+                subscribed=False,
+            )
+        return shown
+
+    def _bot_message(self, args: JSON, ts: str) -> JSON:
+        message: JSON = {
+            "user": self.bot_user_id,
+            "type": "message",
+            "ts": ts,
+            "bot_id": self.bot_id,
+            "app_id": APP_ID,
+            "text": args.get("text") or args.get("markdown_text") or "",
+            "team": self.team_id,
+            "bot_profile": {
+                "id": self.bot_id,
+                "app_id": APP_ID,
+                "name": BOT_NAME,
+                "icons": {"image_48": "https://avatars.example/bot_48.png"},
+                "deleted": False,
+                "updated": 1_700_000_000,
+                "team_id": self.team_id,
+            },
+        }
+        for key in ("blocks", "attachments", "metadata"):
+            if args.get(key):
+                message[key] = copy.deepcopy(args[key])
+        if args.get("username"):
+            message["username"] = args["username"]
+            message["subtype"] = "bot_message"
+        icons = {k: args[v] for k, v in (("emoji", "icon_emoji"), ("image_48", "icon_url")) if args.get(v)}
+        if icons:
+            message["icons"] = icons
+        return message
+
+    def _attach_to_thread(self, ch: _Channel, message: JSON, thread_ts: object, broadcast: bool) -> None:
+        if not thread_ts:
+            return
+        root_ts = str(thread_ts)
+        parent = ch.messages.get(root_ts)
+        if parent is not None and parent.get("thread_ts") not in (None, root_ts):
+            root_ts = parent["thread_ts"]  # a reply's ts (which Slack asks you not to send): its thread
+            parent = ch.messages.get(root_ts)
+        message["thread_ts"] = root_ts
+        if parent is not None:
+            message["parent_user_id"] = parent.get("user")
+        if broadcast:
+            message["subtype"] = "thread_broadcast"
+
+    def _find_message(self, ch: _Channel, args: JSON) -> JSON:
+        self._require(args, "ts")
+        message = ch.messages.get(str(args["ts"]))
+        if message is None:
+            raise SlackError("message_not_found")
+        return message
+
+    # ---- methods (called with the lock held; return the body without "ok", or raise SlackError) ----
+
+    def _api_test(self, args: JSON, token: str | None) -> JSON:
+        return {"args": args} if args else {}
+
+    def _auth_test(self, args: JSON, token: str | None) -> JSON:
+        return {
+            "url": f"https://{TEAM_DOMAIN}.slack.com/",
+            "team": TEAM_NAME,
+            "user": BOT_NAME,
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _apps_connections_open(self, args: JSON, token: str | None) -> JSON:
+        ticket = uuid.uuid4()
+        return {"url": f"ws://{self.host}:{self.port}/link/?ticket={ticket}&app_id={APP_ID}"}
+
+    def _assistant_threads_set_status(self, args: JSON, token: str | None) -> JSON:
+        self._require(args, "channel_id", "thread_ts")
+        if "status" not in args:
+            raise _invalid_arguments("missing required field: status")
+        self._require_channel(args, "channel_id")
+        return {}
+
+    def _chat_post_message(self, args: JSON, token: str | None) -> JSON:
+        ch = self._require_channel(args)
+        _check_message_content(args)
+        ts = self._next_ts()
+        message = self._bot_message(args, ts)
+        self._attach_to_thread(ch, message, args.get("thread_ts"), bool(args.get("reply_broadcast")))
+        ch.messages[ts] = message
+        return {"channel": ch.id, "ts": ts, "message": self._present(ch, message)}
+
+    def _chat_update(self, args: JSON, token: str | None) -> JSON:
+        ch = self._require_channel(args)
+        message = self._find_message(ch, args)
+        stream = self._streams.get((ch.id, message["ts"]))
+        if stream is not None and stream.state == "streaming":
+            raise SlackError("streaming_state_conflict")
+        if message.get("user") != self.bot_user_id:
+            raise SlackError("cant_update_message")
+        _check_message_content(args)
+        text = args.get("text") or args.get("markdown_text")
+        if text is not None:
+            message["text"] = text
+        for key in ("blocks", "attachments"):
+            if key in args:
+                message[key] = copy.deepcopy(args[key])
+        if "metadata" in args:
+            if args["metadata"]:
+                message["metadata"] = copy.deepcopy(args["metadata"])
+            else:
+                message.pop("metadata", None)
+        message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        shown = self._present(ch, message)
+        return {"channel": ch.id, "ts": message["ts"], "text": message["text"], "message": shown}
+
+    def _chat_delete(self, args: JSON, token: str | None) -> JSON:
+        ch = self._require_channel(args)
+        message = self._find_message(ch, args)
+        if message.get("user") != self.bot_user_id:
+            raise SlackError("cant_delete_message")
+        del ch.messages[message["ts"]]
+        return {"channel": ch.id, "ts": message["ts"]}
+
+    def _chat_post_ephemeral(self, args: JSON, token: str | None) -> JSON:
+        ch = self._require_channel(args)
+        if not args.get("user"):
+            raise SlackError("user_not_found")
+        _check_message_content(args)
+        message_ts = self._next_ts()
+        keep = ("user", "text", "blocks", "attachments", "thread_ts", "username", "icon_emoji", "icon_url")
+        self._ephemerals.append(
+            {
+                "channel": ch.id,
+                "message_ts": message_ts,
+                **{k: copy.deepcopy(args[k]) for k in keep if k in args},
+            }
+        )
+        return {"message_ts": message_ts}
+
+    def _chat_start_stream(self, args: JSON, token: str | None) -> JSON:
+        ch = self._require_channel(args)
+        self._require(args, "thread_ts")
+        if not ch.is_im:
+            if not args.get("recipient_user_id"):
+                raise SlackError("missing_recipient_user_id")
+            if not args.get("recipient_team_id"):
+                raise SlackError("missing_recipient_team_id")
+        ts = self._next_ts()
+        chunks = list(args.get("chunks") or [])
+        text = str(args.get("markdown_text") or "") + _chunks_text(chunks)
+        message = self._bot_message({**args, "text": text, "markdown_text": None}, ts)
+        self._attach_to_thread(ch, message, args.get("thread_ts"), broadcast=False)
+        ch.messages[ts] = message
+        stream = _Stream(ch.id, ts, message.get("thread_ts"))
+        if args.get("markdown_text"):
+            stream.chunks.append({"type": "markdown_text", "text": str(args["markdown_text"])})
+        stream.chunks.extend(copy.deepcopy(chunks))
+        self._streams[(ch.id, ts)] = stream
+        return {"channel": ch.id, "ts": ts}
+
+    def _streaming(self, ch: _Channel, args: JSON) -> tuple[_Stream, JSON]:
+        message = self._find_message(ch, args)
+        stream = self._streams.get((ch.id, message["ts"]))
+        if stream is None or stream.state != "streaming":
+            raise SlackError("message_not_in_streaming_state")
+        return stream, message
+
+    @staticmethod
+    def _append(stream: _Stream, message: JSON, args: JSON) -> None:
+        chunks = list(args.get("chunks") or [])
+        if args.get("markdown_text"):
+            stream.chunks.append({"type": "markdown_text", "text": str(args["markdown_text"])})
+        stream.chunks.extend(copy.deepcopy(chunks))
+        message["text"] = (
+            message.get("text", "") + str(args.get("markdown_text") or "") + _chunks_text(chunks)
+        )
+
+    def _chat_append_stream(self, args: JSON, token: str | None) -> JSON:
+        ch = self._require_channel(args)
+        stream, message = self._streaming(ch, args)
+        if not args.get("markdown_text") and not args.get("chunks"):
+            raise SlackError("no_text")
+        self._append(stream, message, args)
+        return {"channel": ch.id, "ts": message["ts"]}
+
+    def _chat_stop_stream(self, args: JSON, token: str | None) -> JSON:
+        ch = self._require_channel(args)
+        stream, message = self._streaming(ch, args)
+        _check_blocks(args)
+        _check_metadata(args)
+        self._append(stream, message, args)
+        if args.get("blocks"):
+            message["blocks"] = copy.deepcopy(args["blocks"])
+        if args.get("metadata"):
+            message["metadata"] = copy.deepcopy(args["metadata"])
+        stream.state = "stopped"
+        return {"channel": ch.id, "ts": message["ts"], "message": self._present(ch, message)}
+
+    def _conversations_info(self, args: JSON, token: str | None) -> JSON:
+        ch = self._require_channel(args)
+        return {"channel": ch.info(include_num_members=_truthy(args.get("include_num_members")))}
+
+    def _conversations_replies(self, args: JSON, token: str | None) -> JSON:
+        ch = self._require_channel(args)
+        self._require(args, "ts")
+        thread = self._thread_of(ch, str(args["ts"]))
+        if not thread:
+            raise SlackError("thread_not_found")
+        try:
+            limit = int(args.get("limit") or MAX_REPLIES_LIMIT)
+            oldest = parse_ts(str(args["oldest"])) if args.get("oldest") else None
+            latest = parse_ts(str(args["latest"])) if args.get("latest") else None
+        except ValueError as exc:
+            raise _invalid_arguments(str(exc)) from exc
+        limit = max(1, min(limit, MAX_REPLIES_LIMIT))
+        inclusive = _truthy(args.get("inclusive"))
+        if oldest is not None:
+            thread = [m for m in thread if _ts_key(m) > oldest or (inclusive and _ts_key(m) == oldest)]
+        if latest is not None:
+            thread = [m for m in thread if _ts_key(m) < latest or (inclusive and _ts_key(m) == latest)]
+        start = 0
+        if args.get("cursor"):
+            start = self._cursor_position(thread, str(args["cursor"]))
+        page = thread[start : start + limit]
+        has_more = start + limit < len(thread)
+        body: JSON = {"messages": [self._present(ch, m) for m in page], "has_more": has_more}
+        if has_more:
+            next_ts = thread[start + limit]["ts"]
+            cursor = base64.b64encode(f"next_ts:{next_ts}".encode()).decode()
+            body["response_metadata"] = {"next_cursor": cursor}
+        return body
+
+    @staticmethod
+    def _cursor_position(thread: list[JSON], cursor: str) -> int:
+        try:
+            decoded = base64.b64decode(cursor.encode(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise SlackError("invalid_cursor") from exc
+        prefix, _, ts = decoded.partition(":")
+        for i, message in enumerate(thread):
+            if prefix == "next_ts" and message["ts"] == ts:
+                return i
+        raise SlackError("invalid_cursor")
+
+    def _users_info(self, args: JSON, token: str | None) -> JSON:
+        user = self._users.get(str(args.get("user") or ""))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": copy.deepcopy(user)}
+
+    def _users_lookup_by_email(self, args: JSON, token: str | None) -> JSON:
+        email = str(args.get("email") or "").lower()
+        for user in self._users.values():
+            if str(user["profile"].get("email", "")).lower() == email and email:
+                return {"user": copy.deepcopy(user)}
+        raise SlackError("users_not_found")
+
+    def _views_publish(self, args: JSON, token: str | None) -> JSON:
+        self._require(args, "user_id", "view")
+        view = args["view"]
+        if not isinstance(view, dict):
+            raise _invalid_arguments("must provide an object [json-pointer:/view]")
+        if view.get("type") != "home":
+            raise _invalid_arguments("must be a valid enum value [json-pointer:/view/type]")
+        problems = block_errors(view.get("blocks"), max_blocks=MAX_VIEW_BLOCKS, pointer="/view/blocks")
+        if problems:
+            raise _invalid_arguments(*problems)
+        user_id = str(args["user_id"])
+        previous = self._views.get(user_id)
+        if args.get("hash") and (previous is None or previous["hash"] != args["hash"]):
+            raise SlackError("hash_conflict")
+        view_id = previous["id"] if previous else "V" + uuid.uuid4().hex[:10].upper()
+        published = {
+            "id": view_id, "team_id": self.team_id, "type": "home",
+            "blocks": copy.deepcopy(view.get("blocks", [])),
+            "private_metadata": view.get("private_metadata", ""), "callback_id": view.get("callback_id", ""),
+            "state": {"values": {}}, "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+            "title": {"type": "plain_text", "text": "View Title", "emoji": True},
+            "clear_on_close": False, "notify_on_close": False, "close": None, "submit": None,
+            "previous_view_id": None, "root_view_id": view_id, "app_id": APP_ID,
+            "external_id": view.get("external_id", ""), "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }  # fmt: skip
+        self._views[user_id] = published
+        return {"view": copy.deepcopy(published)}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Standalone
+# ---------------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve a fake Slack Web API on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--bot-token", default=DEFAULT_BOT_TOKEN)
+    args = parser.parse_args(argv)
+    fake = FakeSlack(bot_token=args.bot_token, host=args.host, port=args.port).start()
+    print(fake.api_url, flush=True)
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    while not stopping.wait(0.2):
+        pass
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,608 @@
+"""The fake Slack Web API, driven only through the real slack_sdk clients, and the signed-request sender,
+checked against slack_sdk's SignatureVerifier and a real Bolt AsyncApp over loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from tests.fakes.slack_fake import FakeSlack, block_errors
+from tests.slack_requests import SlackSender
+
+TOKEN = "xoxb-test"
+SECRET = "shh-signing-secret"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack(bot_token=TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def client(fake: FakeSlack) -> AsyncWebClient:
+    return AsyncWebClient(token=TOKEN, base_url=fake.api_url)
+
+
+async def api_error(call: Any) -> SlackApiError:
+    with pytest.raises(SlackApiError) as info:
+        await call
+    return info.value
+
+
+def section(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Identity, auth, unknown methods
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def test_auth_test_identifies_the_bot(fake: FakeSlack, client: AsyncWebClient) -> None:
+    response = await client.auth_test()
+    assert response["ok"] is True
+    assert (response["team_id"], response["user_id"], response["bot_id"]) == ("T0001", "UBOT", "BBOT")
+    assert response["url"].startswith("https://") and response["team"] and response["user"]
+    (call,) = fake.calls_to("auth.test")
+    assert call.token == TOKEN and call.ok and call.headers["authorization"] == f"Bearer {TOKEN}"
+
+
+async def test_wrong_or_missing_token_is_refused(fake: FakeSlack) -> None:
+    wrong = AsyncWebClient(token="xoxb-wrong", base_url=fake.api_url)
+    error = await api_error(wrong.chat_postMessage(channel="C1", text="hi"))
+    assert error.response.status_code == 200 and error.response["error"] == "invalid_auth"
+    anonymous = AsyncWebClient(base_url=fake.api_url)
+    assert (await api_error(anonymous.auth_test())).response["error"] == "not_authed"
+    assert fake.messages("C1") == []
+
+
+async def test_app_token_only_opens_socket_connections(fake: FakeSlack, client: AsyncWebClient) -> None:
+    opened = await client.apps_connections_open(app_token="xapp-test")
+    assert opened["url"].startswith("ws://")
+    error = await api_error(client.apps_connections_open(app_token=TOKEN))
+    assert error.response["error"] == "not_allowed_token_type"
+
+
+async def test_unknown_method(client: AsyncWebClient) -> None:
+    error = await api_error(client.api_call("chat.frobnicate", json={"channel": "C1"}))
+    assert error.response["error"] == "unknown_method"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Messages and threads
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def test_post_update_and_replies_round_trip(fake: FakeSlack, client: AsyncWebClient) -> None:
+    root = fake.add_message("C1", "<@UBOT> review <https://example.com/doc>", user="U123")
+    posted = await client.chat_postMessage(
+        channel="C1",
+        text="Panel is reading",
+        blocks=[section("*Panel* is reading")],
+        thread_ts=root,
+        username="Skeptic",
+        icon_emoji=":thinking_face:",
+        unfurl_links=False,
+        unfurl_media=False,
+        metadata={"event_type": "debate_started", "event_payload": {"id": "d1"}},
+    )
+    assert posted["channel"] == "C1" and posted["ts"] > root
+    assert posted["message"]["thread_ts"] == root and posted["message"]["bot_id"] == "BBOT"
+    assert posted["message"]["username"] == "Skeptic"
+    second = await client.chat_postMessage(channel="C1", text="Round 1", thread_ts=root)
+
+    updated = await client.chat_update(
+        channel="C1", ts=posted["ts"], text="Panel done", blocks=[section("done")]
+    )
+    assert updated["ts"] == posted["ts"] and updated["text"] == "Panel done"
+    assert updated["message"]["blocks"] == [section("done")]
+
+    replies = await client.conversations_replies(channel="C1", ts=root)
+    messages = replies["messages"]
+    assert [m["ts"] for m in messages] == [root, posted["ts"], second["ts"]]
+    assert messages[0]["reply_count"] == 2 and messages[0]["latest_reply"] == second["ts"]
+    assert messages[1]["text"] == "Panel done" and messages[1]["parent_user_id"] == "U123"
+    assert replies["has_more"] is False
+    # a reply's ts finds the same thread; the record holds the decoded arguments
+    assert [m["ts"] for m in fake.thread("C1", second["ts"])] == [root, posted["ts"], second["ts"]]
+    (call,) = fake.calls_to("chat.postMessage")[:1]
+    assert call.args["blocks"] == [section("*Panel* is reading")] and call.args["unfurl_links"] is False
+    assert call.args["metadata"]["event_payload"] == {"id": "d1"}
+
+
+async def test_ts_are_unique_and_increasing(fake: FakeSlack, client: AsyncWebClient) -> None:
+    first = fake.add_message("C1", "hello")
+    assert first == "1700000000.000100"
+    posted = [(await client.chat_postMessage(channel="C1", text=str(i)))["ts"] for i in range(5)]
+    assert len(set(posted)) == 5 and posted == sorted(posted, key=float) and float(posted[0]) > float(first)
+    later = fake.add_message("C1", "explicit", ts="1800000000.000000")
+    assert float((await client.chat_postMessage(channel="C1", text="after"))["ts"]) > float(later)
+
+
+async def test_replies_paginate_with_a_cursor(fake: FakeSlack, client: AsyncWebClient) -> None:
+    root = fake.add_message("C1", "root")
+    for i in range(4):
+        fake.add_message("C1", f"reply {i}", thread_ts=root)
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        page = await client.conversations_replies(channel="C1", ts=root, limit=2, cursor=cursor)
+        pages += 1
+        seen += [m["text"] for m in page["messages"]]
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            assert page["has_more"] is False
+            break
+    assert pages == 3 and seen == ["root", "reply 0", "reply 1", "reply 2", "reply 3"]
+    error = await api_error(client.conversations_replies(channel="C1", ts=root, cursor="bm9wZQ=="))
+    assert error.response["error"] == "invalid_cursor"
+    error = await api_error(client.conversations_replies(channel="C1", ts="1600000000.000001"))
+    assert error.response["error"] == "thread_not_found"
+
+
+async def test_form_encoded_arguments_are_decoded(fake: FakeSlack, client: AsyncWebClient) -> None:
+    blocks = [section("from a form")]
+    await client.api_call(
+        "chat.postMessage",
+        data={"channel": "C1", "text": "form", "blocks": json.dumps(blocks), "unfurl_links": "false"},
+    )
+    (call,) = fake.calls_to("chat.postMessage")
+    assert call.args["blocks"] == blocks and call.args["unfurl_links"] is False
+    assert fake.messages("C1")[0]["blocks"] == blocks
+
+
+async def test_channel_and_message_errors(fake: FakeSlack, client: AsyncWebClient) -> None:
+    fake.missing_channels.add("CGONE")
+    assert (await api_error(client.chat_postMessage(channel="CGONE", text="x"))).response[
+        "error"
+    ] == "channel_not_found"
+    with pytest.warns(UserWarning, match="top-level `text`"):  # the SDK warns, Slack refuses
+        assert (await api_error(client.chat_postMessage(channel="C1"))).response["error"] == "no_text"
+    long_text = "x" * 40_001
+    assert (await api_error(client.chat_postMessage(channel="C1", text=long_text))).response[
+        "error"
+    ] == "msg_too_long"
+    missing = await api_error(client.chat_update(channel="C1", ts="1700000000.999999", text="x"))
+    assert missing.response["error"] == "message_not_found"
+    posted = await client.chat_postMessage(channel="C1", text="bye")
+    assert (await client.chat_delete(channel="C1", ts=posted["ts"]))["ts"] == posted["ts"]
+    assert fake.messages("C1") == []
+
+
+async def test_user_id_as_channel_posts_to_the_dm(fake: FakeSlack, client: AsyncWebClient) -> None:
+    posted = await client.chat_postMessage(channel="U123", text="your report")
+    assert posted["channel"] == "D123"
+    assert [m["text"] for m in fake.messages("D123")] == ["your report"]
+
+
+@pytest.mark.parametrize(
+    ("blocks", "pointer"),
+    [
+        ([section(f"s{i}") for i in range(51)], "/blocks"),
+        ([section("x" * 3001)], "/blocks/0/text/text"),
+        ([section("")], "/blocks/0/text/text"),
+        ([{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}], "/blocks/0/text/text"),
+        ([{"type": "header", "text": {"type": "mrkdwn", "text": "*h*"}}], "/blocks/0/text/type"),
+        ([{"text": {"type": "mrkdwn", "text": "no type"}}], "/blocks/0"),
+        ([{"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11}], "/blocks/0/elements"),
+        ([{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}], "/blocks/0/fields"),
+        ([{"type": "section", "fields": [{"type": "mrkdwn", "text": "f" * 2001}]}], "/blocks/0/fields/0/text"),
+        ([section("a", block_id="same"), section("b", block_id="same")], "/blocks/1/block_id"),
+        ([{"type": "sparkle"}], "/blocks/0/type"),
+    ],
+    ids=[
+        "51-blocks", "section-3001", "section-empty", "header-151", "header-mrkdwn", "no-type",
+        "context-11", "fields-11", "field-2001", "duplicate-block-id", "unknown-type",
+    ],
+)  # fmt: skip
+async def test_invalid_blocks_are_refused_like_slack(
+    fake: FakeSlack, client: AsyncWebClient, blocks: list[dict[str, Any]], pointer: str
+) -> None:
+    error = await api_error(client.chat_postMessage(channel="C1", text="fallback", blocks=blocks))
+    assert error.response["error"] == "invalid_blocks"
+    assert any(f"[json-pointer:{pointer}]" in e for e in error.response["errors"]), error.response["errors"]
+    assert error.response["response_metadata"]["messages"][0].startswith("[ERROR] ")
+    assert fake.messages("C1") == []
+
+
+async def test_update_validates_blocks_too(fake: FakeSlack, client: AsyncWebClient) -> None:
+    posted = await client.chat_postMessage(channel="C1", text="ok", blocks=[section("ok")])
+    error = await api_error(
+        client.chat_update(channel="C1", ts=posted["ts"], text="ok", blocks=[section("y" * 3001)])
+    )
+    assert error.response["error"] == "invalid_blocks"
+    assert fake.message("C1", posted["ts"])["blocks"] == [section("ok")]  # type: ignore[index]
+
+
+def test_valid_blocks_pass_the_validator() -> None:
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Verdict"}},
+        section("x" * 3000, fields=[{"type": "mrkdwn", "text": "f" * 2000}] * 10),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 10},
+        {"type": "divider"},
+        {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Go"}}]},
+    ]
+    assert block_errors(blocks) == []
+    assert block_errors([section("s")] * 100, max_blocks=100) == []
+
+
+async def test_ephemeral_messages_are_kept_apart(fake: FakeSlack, client: AsyncWebClient) -> None:
+    root = fake.add_message("C1", "root")
+    sent = await client.chat_postEphemeral(channel="C1", user="U123", text="only you", thread_ts=root)
+    assert sent["message_ts"]
+    assert fake.ephemerals == [
+        {
+            "channel": "C1",
+            "message_ts": sent["message_ts"],
+            "user": "U123",
+            "text": "only you",
+            "thread_ts": root,
+        }
+    ]
+    assert [m["text"] for m in fake.messages("C1")] == ["root"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Failures and retries
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def test_ratelimited_call_is_retried_by_the_sdk_handler(fake: FakeSlack) -> None:
+    fake.ratelimit_next(1, method="chat.postMessage", retry_after=0)
+    client = AsyncWebClient(
+        token=TOKEN,
+        base_url=fake.api_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+    posted = await client.chat_postMessage(channel="C1", text="eventually")
+    assert posted["ok"] is True
+    assert [c.status for c in fake.calls_to("chat.postMessage")] == [429, 200]
+    assert [m["text"] for m in fake.messages("C1")] == ["eventually"]
+
+
+async def test_ratelimit_without_a_handler_surfaces_429(fake: FakeSlack, client: AsyncWebClient) -> None:
+    fake.ratelimit_next(1, retry_after=7)
+    error = await api_error(client.auth_test())
+    assert error.response.status_code == 429 and error.response["error"] == "ratelimited"
+    assert error.response.headers["Retry-After"] == "7"
+    assert (await client.auth_test())["ok"] is True  # only the next call
+
+
+async def test_fail_next_and_server_errors(fake: FakeSlack) -> None:
+    client = AsyncWebClient(
+        token=TOKEN,
+        base_url=fake.api_url,
+        retry_handlers=[
+            AsyncServerErrorRetryHandler(
+                max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0.01)
+            )
+        ],
+    )
+    fake.fail_next("chat.update", "edit_window_closed")
+    posted = await client.chat_postMessage(channel="C1", text="a")  # other methods are unaffected
+    error = await api_error(client.chat_update(channel="C1", ts=posted["ts"], text="b"))
+    assert error.response["error"] == "edit_window_closed"
+    fake.fail_next("chat.postMessage", "internal_error", status=503)
+    assert (await client.chat_postMessage(channel="C1", text="c"))["ok"] is True
+    assert [c.status for c in fake.calls_to("chat.postMessage")] == [200, 503, 200]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Users, channels, views, assistant status
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def test_users_info_and_lookup(fake: FakeSlack, client: AsyncWebClient) -> None:
+    fake.add_user("U123", "ada@example.com", name="ada", tz="Europe/London", real_name="Ada Lovelace")
+    user = (await client.users_info(user="U123"))["user"]
+    assert (user["id"], user["name"], user["real_name"], user["tz"]) == (
+        "U123",
+        "ada",
+        "Ada Lovelace",
+        "Europe/London",
+    )
+    assert user["tz_offset"] in (0, 3600)
+    assert user["profile"]["email"] == "ada@example.com" and user["profile"]["display_name"] == "ada"
+    found = await client.users_lookupByEmail(email="ADA@example.com")
+    assert found["user"]["id"] == "U123"
+    assert (await api_error(client.users_info(user="U404"))).response["error"] == "user_not_found"
+    missing = await api_error(client.users_lookupByEmail(email="nobody@example.com"))
+    assert missing.response["error"] == "users_not_found"
+
+
+async def test_conversations_info(fake: FakeSlack, client: AsyncWebClient) -> None:
+    fake.add_channel("C1", "design-reviews", is_private=True, num_members=12)
+    plain = (await client.conversations_info(channel="C1"))["channel"]
+    assert (plain["id"], plain["name"], plain["is_private"], plain["is_im"]) == (
+        "C1",
+        "design-reviews",
+        True,
+        False,
+    )
+    assert "num_members" not in plain  # Slack sends it only when asked
+    counted = (await client.conversations_info(channel="C1", include_num_members=True))["channel"]
+    assert counted["num_members"] == 12
+    dm = (await client.conversations_info(channel="D9"))["channel"]
+    assert dm["is_im"] is True
+    fake.missing_channels.add("C404")
+    assert (await api_error(client.conversations_info(channel="C404"))).response[
+        "error"
+    ] == "channel_not_found"
+
+
+async def test_views_publish(fake: FakeSlack, client: AsyncWebClient) -> None:
+    view = {"type": "home", "blocks": [section("Recent debates")]}
+    published = await client.views_publish(user_id="U123", view=view)
+    assert published["view"]["type"] == "home" and published["view"]["blocks"] == view["blocks"]
+    assert fake.views["U123"]["id"] == published["view"]["id"]
+    stale = await api_error(client.views_publish(user_id="U123", view=view, hash="1.old"))
+    assert stale.response["error"] == "hash_conflict"
+    again = await client.views_publish(user_id="U123", view=view, hash=published["view"]["hash"])
+    assert again["view"]["id"] == published["view"]["id"]
+    bad = await api_error(
+        client.views_publish(user_id="U123", view={"type": "home", "blocks": [section("")]})
+    )
+    assert bad.response["error"] == "invalid_arguments"
+    modal = await api_error(client.views_publish(user_id="U123", view={"type": "modal", "blocks": []}))
+    assert modal.response["error"] == "invalid_arguments"
+
+
+async def test_assistant_thread_status(fake: FakeSlack, client: AsyncWebClient) -> None:
+    response = await client.assistant_threads_setStatus(
+        channel_id="D1", thread_ts="1700000000.000100", status="is thinking…"
+    )
+    assert response["ok"] is True
+    assert fake.calls_to("assistant.threads.setStatus")[0].args["status"] == "is thinking…"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Streaming
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def test_streaming_methods(fake: FakeSlack, client: AsyncWebClient) -> None:
+    root = fake.add_message("C1", "<@UBOT> go")
+    started = await client.chat_startStream(
+        channel="C1",
+        thread_ts=root,
+        markdown_text="**Skeptic:** ",
+        recipient_user_id="U123",
+        recipient_team_id="T0001",
+    )
+    ts = started["ts"]
+    await client.chat_appendStream(channel="C1", ts=ts, markdown_text="the rollback ")
+    await client.chat_appendStream(
+        channel="C1", ts=ts, chunks=[{"type": "markdown_text", "text": "is untested."}]
+    )
+    conflict = await api_error(client.chat_update(channel="C1", ts=ts, text="no"))
+    assert conflict.response["error"] == "streaming_state_conflict"
+    stopped = await client.chat_stopStream(channel="C1", ts=ts, blocks=[section("Rate this")])
+    assert stopped["message"]["text"] == "**Skeptic:** the rollback is untested."
+    assert stopped["message"]["thread_ts"] == root
+    (stream,) = fake.streams
+    assert stream["state"] == "stopped" and stream["blocks"] == [section("Rate this")]
+    late = await api_error(client.chat_appendStream(channel="C1", ts=ts, markdown_text="more"))
+    assert late.response["error"] == "message_not_in_streaming_state"
+    plain = await client.chat_postMessage(channel="C1", text="plain")
+    not_a_stream = await api_error(client.chat_stopStream(channel="C1", ts=plain["ts"]))
+    assert not_a_stream.response["error"] == "message_not_in_streaming_state"
+    assert (await client.chat_update(channel="C1", ts=ts, text="edited after"))["ok"] is True
+
+
+async def test_streaming_in_a_channel_needs_recipients(client: AsyncWebClient) -> None:
+    error = await api_error(client.chat_startStream(channel="C1", thread_ts="1700000000.000100"))
+    assert error.response["error"] == "missing_recipient_user_id"
+    assert (await client.chat_startStream(channel="D1", thread_ts="1700000000.000100"))["ok"] is True
+
+
+async def test_sdk_chat_stream_helper(fake: FakeSlack, client: AsyncWebClient) -> None:
+    root = fake.add_message("C1", "<@UBOT> go")
+    streamer = await client.chat_stream(
+        channel="C1", thread_ts=root, recipient_user_id="U123", recipient_team_id="T0001", buffer_size=10
+    )
+    for word in ("alpha ", "beta ", "gamma ", "delta"):
+        await streamer.append(markdown_text=word)
+    await streamer.stop()
+    assert fake.thread("C1", root)[-1]["text"] == "alpha beta gamma delta"
+    assert next(c.method for c in fake.calls if c.method.endswith("Stream")) == "chat.startStream"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# response_url, records, waiting
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def test_response_url_posts_are_recorded(fake: FakeSlack) -> None:
+    url = fake.new_response_url()
+    sent = await AsyncWebhookClient(url).send(text="Debate started", response_type="ephemeral")
+    assert sent.status_code == 200
+    (call,) = fake.calls_to("response_url")
+    assert call.args == {"text": "Debate started", "response_type": "ephemeral"}
+    assert call.path == url.removeprefix(fake.url)
+
+
+def test_wait_for_returns_or_explains(fake: FakeSlack) -> None:
+    fake.add_message("C1", "seed")
+    assert fake.wait_for(lambda f: f.messages("C1"), timeout=0.5)[0]["text"] == "seed"
+    with pytest.raises(TimeoutError, match="no calls recorded"):
+        fake.wait_for(lambda f: f.calls_to("chat.postMessage"), timeout=0.05)
+    fake.reset(state=True)
+    assert fake.messages("C1") == [] and fake.calls == []
+
+
+async def test_wait_for_async_lets_the_loop_run(fake: FakeSlack, client: AsyncWebClient) -> None:
+    async def post_later() -> None:
+        await asyncio.sleep(0.05)
+        await client.chat_postMessage(channel="C1", text="later")
+
+    task = asyncio.create_task(post_later())
+    calls = await fake.wait_for_async(lambda f: f.calls_to("chat.postMessage"), timeout=5)
+    await task
+    assert calls[0].args["text"] == "later"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# SlackSender: signatures, and a real Bolt app behind /slack/events
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_sender_signature_verifies_with_slack_sdk() -> None:
+    sender = SlackSender("http://127.0.0.1:9", SECRET)
+    body = b"token=x&team_id=T0001&text=hello+world"
+    headers = sender.signature_headers(body)
+    verifier = SignatureVerifier(SECRET)
+    assert verifier.is_valid_request(body, headers)
+    assert not verifier.is_valid_request(body + b"&user_id=U666", headers)
+    assert not verifier.is_valid_request(body, sender.bad_signature().signature_headers(body))
+    assert not verifier.is_valid_request(body, sender.stale().signature_headers(body))
+    assert sender.unsigned().signature_headers(body) == {}
+
+
+class BoltServer:
+    """A Bolt AsyncApp served by aiohttp on 127.0.0.1 in its own thread and loop (as the bot's HTTP mode)."""
+
+    def __init__(self, build: Callable[[], AsyncApp]) -> None:
+        self.build = build
+        self.loop = asyncio.new_event_loop()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.runner: web.AppRunner | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._serve())
+        self.ready.set()
+        self.loop.run_forever()
+
+    async def _serve(self) -> None:
+        self.runner = web.AppRunner(self.build().web_app(), handle_signals=False, shutdown_timeout=0.5)
+        await self.runner.setup()
+        await web.SockSite(self.runner, self.sock).start()
+
+    def __enter__(self) -> BoltServer:
+        self.ready = threading.Event()
+        self.thread.start()
+        assert self.ready.wait(10)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.runner is not None:
+            asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def build_app(fake: FakeSlack) -> AsyncApp:
+    app = AsyncApp(
+        signing_secret=SECRET,
+        client=AsyncWebClient(token=TOKEN, base_url=fake.api_url),
+        process_before_response=False,
+    )
+
+    @app.command("/debate")
+    async def debate(ack: Any, command: dict[str, Any], respond: Any) -> None:
+        await ack(f"Queued: {command['text']}")
+        await respond(f"Debating {command['text']}")
+
+    @app.event("app_mention")
+    async def mention(event: dict[str, Any], client: AsyncWebClient, say: Any) -> None:
+        thread_ts = event.get("thread_ts") or event["ts"]
+        replies = await client.conversations_replies(channel=event["channel"], ts=thread_ts)
+        await say(text=f"{len(replies['messages'])} messages in this thread", thread_ts=thread_ts)
+
+    @app.shortcut("debate_message")
+    async def shortcut(ack: Any, shortcut: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await client.chat_postEphemeral(
+            channel=shortcut["channel"]["id"], user=shortcut["user"]["id"], text=shortcut["message"]["text"]
+        )
+
+    @app.action("rerun")
+    async def rerun(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        await ack()
+        await respond(f"rerun {body['actions'][0]['value']}")
+
+    return app
+
+
+@pytest.fixture
+def bolt(fake: FakeSlack) -> Iterator[BoltServer]:
+    with BoltServer(lambda: build_app(fake)) as server:
+        yield server
+
+
+@pytest.fixture
+def sender(bolt: BoltServer, fake: FakeSlack) -> Iterator[SlackSender]:
+    with SlackSender(bolt.url, SECRET, slack=fake) as s:
+        yield s
+
+
+def test_bolt_accepts_signed_requests_and_refuses_others(sender: SlackSender, fake: FakeSlack) -> None:
+    verified = sender.url_verification("challenge-123")
+    assert verified.status_code == 200 and verified.json() == {"challenge": "challenge-123"}
+    for refused in (sender.bad_signature(), sender.stale(), sender.unsigned()):
+        assert refused.url_verification("nope").status_code == 401
+        assert refused.slash_command("https://example.com/doc").status_code == 401
+    assert fake.calls == []  # refused requests never reach a listener
+
+
+def test_slash_command_acks_and_responds(sender: SlackSender, fake: FakeSlack) -> None:
+    response = sender.slash_command("https://example.com/doc", channel_id="C1")
+    assert response.status_code == 200 and response.text == "Queued: https://example.com/doc"
+    form = sender.last.payload
+    assert form["command"] == "/debate" and form["trigger_id"] and form["response_url"].startswith(fake.url)
+    (call,) = fake.wait_for(lambda f: f.calls_to("response_url"), timeout=5)
+    assert call.args["text"] == "Debating https://example.com/doc"
+    assert call.path.endswith(form["response_url"].rsplit("/", 1)[1])
+
+
+def test_app_mention_replies_in_the_thread(sender: SlackSender, fake: FakeSlack) -> None:
+    root = fake.add_message("C1", "Doc: <https://example.com/doc>", user="U777")
+    response = sender.app_mention("<@UBOT> what about pricing?", channel="C1", thread_ts=root, retry_num=1)
+    assert response.status_code == 200
+    assert sender.last.headers["X-Slack-Retry-Num"] == "1"
+    event = sender.last.payload["event"]
+    assert event["type"] == "app_mention" and event["thread_ts"] == root
+    assert {"type": "user", "user_id": "UBOT"} in event["blocks"][0]["elements"][0]["elements"]
+    (post,) = fake.wait_for(lambda f: f.calls_to("chat.postMessage"), timeout=5)
+    assert post.args["text"] == "2 messages in this thread" and post.args["thread_ts"] == root
+    assert fake.calls_to("auth.test")  # Bolt's single-team authorization asked who it is
+    assert [m["text"] for m in fake.thread("C1", root)][-1] == "2 messages in this thread"
+
+
+def test_shortcut_and_block_action(sender: SlackSender, fake: FakeSlack) -> None:
+    ts = fake.add_message("C1", "Ship it on Friday")
+    message = fake.message("C1", ts)
+    assert message is not None
+    assert sender.message_shortcut("debate_message", message, channel_id="C1").status_code == 200
+    (ephemeral,) = fake.wait_for(lambda f: f.ephemerals, timeout=5)
+    assert ephemeral == {
+        "channel": "C1",
+        "message_ts": ephemeral["message_ts"],
+        "user": "U123",
+        "text": "Ship it on Friday",
+    }
+    assert sender.block_action("rerun", "d42", message=message).status_code == 200
+    (call,) = fake.wait_for(lambda f: f.calls_to("response_url"), timeout=5)
+    assert call.args["text"] == "rerun d42"
