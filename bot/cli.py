@@ -137,14 +137,16 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="HTTP address (with --http).")] = "0.0.0.0",  # noqa: S104
 ) -> None:
     """Run the Slack bot."""
-    from bot.slack.serve import serve_http, serve_socket_mode  # Slack's libraries load only for serving
+    from bot.slack.serve import serve as serve_slack  # Slack's libraries load only for serving
 
     try:
         settings = get_settings()
         settings.api_key()
+        serve_slack(settings, http, host, port)
     except DocdebateError as exc:
         fail(exc.message, exc.exit_code)
-    run(serve_http(settings, host, port) if http else serve_socket_mode(settings))
+    except KeyboardInterrupt:
+        pass
 
 
 @app.command("personas")

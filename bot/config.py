@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url")
     )
+    max_concurrent_debates: int = Field(default=8, ge=1, description="Debates run at once by one process.")
     slack_update_interval_s: float = Field(
         default=1.5, gt=0, description="How often a live turn is re-rendered."
     )

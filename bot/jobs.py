@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS, Queue, SetWorkflowID
 from pydantic import BaseModel
 from slack_sdk.errors import SlackApiError
 
@@ -33,6 +33,7 @@ from bot.sources.web import load_url
 from bot.store import DebateRow, Store
 
 log = logging.getLogger(__name__)
+QUEUE_POLL_S = 0.2
 
 
 class ThreadRequest(BaseModel):
@@ -68,9 +69,16 @@ def runtime() -> Runtime:
     return _runtime
 
 
+_queue: Queue | None = None
+
+
 def launch(settings: Settings, poster: Poster) -> None:
-    """Configure DBOS on `DATABASE_URL` and recover this executor's pending workflows."""
-    global _runtime
+    """Configure DBOS on `DATABASE_URL`, declare the debate queue, recover pending workflows.
+
+    Call it outside any running event loop: DBOS then runs workflows on its own loop thread. Launched inside
+    the server's loop, it would adopt that loop, and debates would delay the acknowledgements Slack awaits.
+    """
+    global _runtime, _queue
     _runtime = Runtime(settings, LLM(settings), poster, Store(settings.database_url))
     DBOS(
         config={
@@ -83,6 +91,11 @@ def launch(settings: Settings, poster: Poster) -> None:
         }
     )
     DBOS.launch()
+    # Debates run from a queue, on DBOS's loop thread: the loop that answers Slack within 3 s never waits
+    # behind document parsing or a debate's bookkeeping. The queue also bounds concurrent debates.
+    _queue = DBOS.register_queue(
+        "debates", worker_concurrency=settings.max_concurrent_debates, polling_interval_sec=QUEUE_POLL_S
+    )
 
 
 def shutdown() -> None:
@@ -90,17 +103,29 @@ def shutdown() -> None:
 
 
 async def exists(workflow_id: str) -> bool:
-    found = await DBOS.list_workflows_async(workflow_ids=[workflow_id], load_input=False, load_output=False)
-    return bool(found)
+    return await asyncio.to_thread(_exists, workflow_id)
+
+
+def _exists(workflow_id: str) -> bool:
+    return bool(DBOS.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=False))
 
 
 async def start(request: ThreadRequest) -> bool:
-    """Start the request's workflow unless one with its id exists; True if this call started it."""
-    if await exists(request.workflow_id):
+    """Enqueue the request's workflow unless one with its id exists; True if this call enqueued it.
+
+    Runs in a worker thread: enqueueing is a database write, kept off the event loop that acks Slack.
+    """
+    return await asyncio.to_thread(_enqueue, request)
+
+
+def _enqueue(request: ThreadRequest) -> bool:
+    if _queue is None:
+        raise RuntimeError("bot.jobs.launch() was not called")
+    if _exists(request.workflow_id):
         return False
     workflow = follow_up_workflow if request.question else debate_workflow
     with SetWorkflowID(request.workflow_id):
-        await DBOS.start_workflow_async(workflow, request)
+        _queue.enqueue(workflow, request)
     return True
 
 

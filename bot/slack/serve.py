@@ -1,4 +1,7 @@
-"""`docdebate serve`: Socket Mode by default, or Bolt's HTTP endpoint (`/slack/events`) and `/health`."""
+"""`docdebate serve`: Socket Mode by default, or Bolt's HTTP endpoint (`/slack/events`) and `/health`.
+
+`serve` launches the durable workflows (`bot.jobs`) before the event loop starts, then runs the app.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +34,6 @@ async def health(_request: web.Request) -> web.Response:
 
 async def serve_http(settings: Settings, host: str, port: int) -> None:
     app = create_app(settings, http=True)
-    jobs.launch(settings, Poster(web_client(settings)))
     web_app = app.web_app(path="/slack/events", port=port)
     web_app.router.add_get("/health", health)
     runner = web.AppRunner(web_app, access_log=None)
@@ -42,12 +44,10 @@ async def serve_http(settings: Settings, host: str, port: int) -> None:
         await _until_signalled()
     finally:
         await runner.cleanup()
-        jobs.shutdown()
 
 
 async def serve_socket_mode(settings: Settings) -> None:
     app = create_app(settings, http=False)
-    jobs.launch(settings, Poster(web_client(settings)))
     handler = AsyncSocketModeHandler(app, settings.secret("slack_app_token"), web_client=app.client)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     log.warning("docdebate connected to Slack in Socket Mode")
@@ -55,4 +55,11 @@ async def serve_socket_mode(settings: Settings) -> None:
         await _until_signalled()
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+def serve(settings: Settings, http: bool, host: str, port: int) -> None:
+    jobs.launch(settings, Poster(web_client(settings)))
+    try:
+        asyncio.run(serve_http(settings, host, port) if http else serve_socket_mode(settings))
+    finally:
         jobs.shutdown()
