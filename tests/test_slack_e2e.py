@@ -341,3 +341,65 @@ def test_app_home_lists_personas_and_recent_debates(bot: Bot) -> None:
     view = bot.slack.wait_for(lambda s: s.views.get("U123"), timeout=10)
     text = json.dumps(view)
     assert "The Skeptic" in text and "/debate" in text
+
+
+def test_model_unavailable_is_said_in_the_thread_and_to_the_requester(bot: Bot) -> None:
+    channel = "CSPEND"
+    remove = bot.anthropic.fail_when(
+        lambda _body: True, status=429, retry_after=0.1, error_code="enforced_spend_limit_reached"
+    )
+    try:
+        with bot.sender() as sender:
+            sender.slash_command(f"<{bot.pages}/plan> --depth quick", channel_id=channel)
+        bot.slack.wait_for(lambda s: "spend limit" in everything_sent(s, channel), timeout=30)
+        bot.slack.wait_for(lambda s: any("spend limit" in json.dumps(e) for e in s.ephemerals), timeout=10)
+    finally:
+        remove()
+
+
+def test_a_second_request_while_a_debate_runs_in_the_thread_is_told_to_wait(bot: Bot) -> None:
+    channel = "CBUSY"
+    root_ts = bot.slack.add_message(channel, f"<{bot.pages}/plan>")
+    bot.anthropic.latency_s = 1.0
+    try:
+        with bot.sender() as sender:
+            sender.app_mention("<@UBOT> --depth quick", channel=channel, thread_ts=root_ts)
+            bot.slack.wait_for(lambda s: len(posts(s, channel)) >= 1, timeout=30)  # the first is under way
+            sender.app_mention("<@UBOT> again please", channel=channel, thread_ts=root_ts)
+            told = bot.slack.wait_for(
+                lambda s: [e for e in s.ephemerals if e.get("channel") == channel], timeout=10
+            )
+        assert "already running" in json.dumps(told)
+        bot.slack.wait_for(summary_posted(channel), timeout=60)
+    finally:
+        bot.anthropic.latency_s = 0.0
+    speakers = [c.args.get("username") for c in posts(bot.slack, channel) if c.args.get("username")]
+    assert len(speakers) == 3, "only the first request debated"
+
+
+def test_socket_mode_uses_slack_api_url(tmp_path: Path) -> None:
+    """`docdebate serve` (Socket Mode) opens its connection through SLACK_API_URL, like every other call."""
+    with FakeSlack() as slack:
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(tmp_path),
+            "ANTHROPIC_API_KEY": "k",
+            "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_APP_TOKEN": slack.app_token,
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/d.sqlite",
+        }
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "docdebate"), "serve"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            call = slack.wait_for(lambda s: s.calls_to("apps.connections.open"), timeout=30)[0]
+            assert call.token == slack.app_token
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=15)

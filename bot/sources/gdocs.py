@@ -32,7 +32,7 @@ Everything else:
   a sentence as `code`, unless most of the tab is monospace, when the font tells nothing.
 - Tables: Markdown tables, the first row as the header, short rows padded, each cell on one line (`<br>`
   between its paragraphs, `|` escaped). A 1x1 table is a box around text (a callout, a code box), so its
-  content is rendered as ordinary paragraphs; a table inside a cell becomes `a; b` lines.
+  content is rendered as ordinary paragraphs; in a cell, a table becomes `a; b` lines and code `code`.
 - Footnotes: `[^N]` where referenced, and `[^N]: text` lines at the end of the tab; N counts through the
   whole document so labels stay unique across tabs.
 - Chips: a person is its name (else email), a rich link `[title](uri)`, a date its displayed text, a
@@ -65,6 +65,7 @@ CODE_MARK = "\ue907"
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _MAX_LEVEL = 6
 _LIST_INDENT = "   "
+_MAX_LIST_LEVEL = 8  # Docs lists have nine levels, 0 to 8
 _HEADINGS = {f"HEADING_{n}": n for n in range(1, 7)}
 _ORDERED = frozenset({"DECIMAL", "ZERO_DECIMAL", "UPPER_ALPHA", "ALPHA", "UPPER_ROMAN", "ROMAN"})
 _DECIMAL = frozenset({"DECIMAL", "ZERO_DECIMAL"})
@@ -372,6 +373,9 @@ class _SegmentRenderer:
         code = "\n".join(line.rstrip() for line in code.split("\n")).strip("\n")
         if not code.strip():
             return
+        if self.cell_depth:  # a cell is one line: each line of code as a code span
+            yield _Block("\n".join(_code_span(line) for line in code.split("\n") if line.strip()))
+            return
         longest = max((len(run) for run in _BACKTICKS.findall(code)), default=0)
         fence = "`" * max(3, longest + 1)
         yield _Block(f"{fence}\n{code}\n{fence}")
@@ -436,14 +440,15 @@ class _SegmentRenderer:
             return
         level, marker = self._list_marker(bullet)
         indent = _LIST_INDENT * level
-        continuation = "\n" + indent + " " * (len(marker) + 1)
-        body = _escape_line_starts(text).replace("\n", continuation)
+        first, _, rest = text.partition("\n")  # the first line follows the marker: nothing to escape there
+        lines = [first, *_escape_line_starts(rest).split("\n")] if rest else [first]
+        body = ("\n" + indent + " " * (len(marker) + 1)).join(lines)
         yield _Block(f"{indent}{marker} {body}", list_id=_str(bullet, "listId"))
 
     def _list_marker(self, bullet: Json) -> tuple[int, str]:
         """(nesting level, `-` or the item's number), counting per list and level."""
         list_id = _str(bullet, "listId")
-        level = max(0, _int(bullet, "nestingLevel") or 0)
+        level = min(max(0, _int(bullet, "nestingLevel") or 0), _MAX_LIST_LEVEL)
         levels = _objs(_obj(_obj(self.segment.lists, list_id), "listProperties"), "nestingLevels")
         nesting = levels[level] if level < len(levels) else {}
         glyph = _str(nesting, "glyphType")
