@@ -79,6 +79,20 @@ class Settings(BaseSettings):
         default=1.5, gt=0, description="How often a live turn is re-rendered."
     )
 
+    # --- Google (DESIGN.md contract names) ---
+    google_application_credentials: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GOOGLE_APPLICATION_CREDENTIALS", "google_application_credentials"),
+    )
+    google_api_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("GOOGLE_API_URL", "google_api_url")
+    )
+    google_delegation: bool = Field(
+        default=False,
+        description="Read docs as the requester (domain-wide delegation) instead of checking access.",
+    )
+    google_max_retries: int = Field(default=3, ge=0, le=10)
+
     # --- state ---
     database_url: str = Field(
         default="sqlite:///docdebate.sqlite", validation_alias=AliasChoices("DATABASE_URL", "database_url")

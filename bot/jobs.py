@@ -23,17 +23,22 @@ from bot.config import Settings
 from bot.debate.events import DebateEvent, TurnDelta, TurnStarted
 from bot.debate.personas import load_personas, parse_panel, select_panel
 from bot.debate.protocol import Debate, any_new_disagreement
-from bot.errors import DocdebateError
+from bot.errors import DocdebateError, SourceError
 from bot.llm import LLM
 from bot.models import DebateResult, Depth, Document, Persona, Turn, Usage, Verdict
 from bot.slack import render
 from bot.slack.poster import Poster
 from bot.slack.safety import LinkPolicy, escape
-from bot.sources.web import load_url
+from bot.sources import Requester, load_document
+from bot.sources.google import is_google_link
 from bot.store import DebateRow, Store
 
 log = logging.getLogger(__name__)
 QUEUE_POLL_S = 0.2
+RESTRICTED_WARNING = (
+    "This doc is shared with specific people only, and everyone in this channel can read this thread, "
+    "quotes included. To keep the debate private, run `/debate` in a DM with me instead."
+)
 
 
 class ThreadRequest(BaseModel):
@@ -153,7 +158,19 @@ async def post_root(request: ThreadRequest) -> str:
 
 @DBOS.step()
 async def load_doc(request: ThreadRequest) -> Document:
-    return await load_url(request.link, runtime().settings)
+    """The linked doc, read only if the requester may open it (Google docs: see `bot.sources.google`)."""
+    if not request.link.startswith(("https://", "http://")):  # never a path on the bot's own disk
+        raise SourceError("I can only read http(s) links.")
+    requester = None
+    if is_google_link(request.link):
+        email = await runtime().poster.user_email(request.user_id)
+        if not email:
+            raise SourceError(
+                "Slack does not show me your email address, so I cannot check that you may open this "
+                "Google doc; nothing was read"
+            )
+        requester = Requester(email)
+    return await load_document(request.link, runtime().settings, requester)
 
 
 @DBOS.step()
@@ -255,6 +272,9 @@ async def debate_workflow(request: ThreadRequest) -> None:
             root_ts = thread_ts = await post_root(request)
         await mark_started(request, thread_ts, None)
         document = await load_doc(request)
+        if document.audience == "restricted" and not request.channel_id.startswith("D"):
+            await post_notice(request.channel_id, thread_ts, RESTRICTED_WARNING, ":lock:")
+            await tell_requester(request, f":lock: {RESTRICTED_WARNING}")
         if root_ts:
             await update_root(
                 request, root_ts, document.title, ":speaking_head_in_silhouette: The panel is debating…"

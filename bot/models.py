@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -31,6 +31,10 @@ class Document(BaseModel):
     source: str = Field(description="Where it came from: a path or a URL.")
     text: str = Field(description="The document as Markdown-flavoured plain text.")
     sections: list[Section] = Field(default_factory=list)
+    audience: Literal["anyone", "domain", "restricted"] | None = Field(
+        default=None,
+        description="Who may open the original (Google docs): decides whether to warn a channel.",
+    )
 
     def section_at(self, offset: int) -> Section | None:
         """The innermost section containing `offset`."""

@@ -19,11 +19,13 @@ import pytest
 
 from tests.conftest import EXAMPLES
 from tests.fakes.anthropic_fake import FakeAnthropic
+from tests.fakes.google_fake import FakeGoogle
 from tests.fakes.slack_fake import FakeSlack
 from tests.pages import serve_pages
 from tests.slack_requests import SlackSender
 
 SECRET = "signing-secret"
+SERVICE_ACCOUNT = "docdebate@proj.iam.gserviceaccount.com"
 TITLES = {"skeptic": "The Skeptic", "exec": "The Exec", "engineer": "The Engineer"}
 HOSTILE = (
     "<html><head><title>Hostile plan</title></head><body><article><h1>Hostile plan</h1>"
@@ -47,6 +49,7 @@ class Bot:
     url: str
     slack: FakeSlack
     anthropic: FakeAnthropic
+    google: FakeGoogle
     pages: str
     proc: subprocess.Popen[str]
 
@@ -58,7 +61,16 @@ class Bot:
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     work = tmp_path_factory.mktemp("bot")
     pages = {"/plan": ("text/html", plan_html()), "/hostile": ("text/html", HOSTILE)}
-    with FakeSlack() as slack, FakeAnthropic(api_key="test-key") as anthropic, serve_pages(pages) as site:
+    with (
+        FakeSlack() as slack,
+        FakeAnthropic(api_key="test-key") as anthropic,
+        FakeGoogle() as google,
+        serve_pages(pages) as site,
+    ):
+        key = google.write_service_account(work / "sa.json", SERVICE_ACCOUNT)
+        share_google_doc(google)
+        slack.add_user("U123", "alice@acme.example", name="alice")
+        slack.add_user("U666", "mallory@elsewhere.example", name="mallory")
         port = _free_port()
         env = {
             "PATH": os.environ["PATH"],
@@ -72,6 +84,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
             "DOCDEBATE_ALLOW_PRIVATE_URLS": "true",
             "DOCDEBATE_SLACK_UPDATE_INTERVAL_S": "0.05",
             "DOCDEBATE_LLM_RETRY_AFTER_CAP_S": "0.5",
+            "GOOGLE_APPLICATION_CREDENTIALS": str(key),
+            "GOOGLE_API_URL": google.base_url,
         }
         exe = Path(sys.executable).parent / "docdebate"
         proc = subprocess.Popen(
@@ -85,7 +99,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, proc)
         try:
-            yield Bot(url, slack, anthropic, site, proc)
+            yield Bot(url, slack, anthropic, google, site, proc)
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -403,3 +417,40 @@ def test_socket_mode_uses_slack_api_url(tmp_path: Path) -> None:
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=15)
+
+
+GDOC = "1GoogleAtlasDoc0123456789"
+
+
+GDOC_LINK = f"https://docs.google.com/document/d/{GDOC}/edit?tab=t.0"
+TABS = json.loads((Path(__file__).parent / "data" / "gdocs" / "tabs.json").read_text())
+
+
+def share_google_doc(google: FakeGoogle) -> None:
+    """A Google doc that Alice (U123) may read and Mallory (U666) may not; the bot's account is an editor."""
+    google.add_doc(GDOC, TABS, owners=["owner@acme.example"])
+    google.add_permission(GDOC, "user", "writer", email_address=SERVICE_ACCOUNT)
+    google.add_permission(GDOC, "user", "reader", email_address="alice@acme.example")
+
+
+def test_google_doc_the_requester_cannot_open_is_refused_without_a_model_call(bot: Bot) -> None:
+    channel = "CGREFUSE"
+    link = GDOC_LINK
+    calls_before = len(bot.anthropic.requests)
+    with bot.sender() as sender:
+        sender.slash_command(f"<{link}>", channel_id=channel, user_id="U666")
+    bot.slack.wait_for(lambda s: "don't have access" in everything_sent(s, channel), timeout=30)
+    assert len(bot.anthropic.requests) == calls_before
+    assert not [r for r in bot.google.requests if "documents" in r.path and GDOC in r.path]
+    assert "Tab" not in everything_sent(bot.slack, channel)
+
+
+def test_google_doc_debate_warns_when_the_channel_is_wider_than_the_doc(bot: Bot) -> None:
+    channel = "CGOOGLE"
+    link = GDOC_LINK
+    with bot.sender() as sender:
+        sender.slash_command(f"<{link}> --depth quick", channel_id=channel, user_id="U123")
+    bot.slack.wait_for(summary_posted(channel), timeout=60)
+    assert "shared with specific people only" in everything_sent(bot.slack, channel)
+    assert any("shared with specific people only" in json.dumps(e) for e in bot.slack.ephemerals)
+    assert TABS["title"] in json.dumps([r.body for r in bot.anthropic.requests][-1])

@@ -20,7 +20,7 @@ from aiohttp import web
 from reportlab.pdfgen import canvas
 
 from bot.config import Settings
-from bot.errors import SourceError
+from bot.errors import ConfigError, SourceError
 from bot.models import Document
 from bot.sources import load_document
 from bot.sources.fetch import fetch
@@ -327,7 +327,7 @@ async def test_redirect_to_another_scheme_is_refused(server: Server, path: str, 
 
 
 async def test_redirect_to_google_docs_is_refused(server: Server) -> None:
-    with pytest.raises(SourceError, match="Google Docs and Drive links need the Google source"):
+    with pytest.raises(SourceError, match="leads to a Google Docs or Drive page: link the Google doc itself"):
         await load(server.url("/to-google"))
 
 
@@ -447,11 +447,11 @@ async def test_private_addresses_are_refused_before_any_request(server: Server, 
         "https://DOCS.GOOGLE.COM/spreadsheets/d/1AbC",
     ],
 )
-async def test_google_links_need_the_google_source(url: str) -> None:
-    with pytest.raises(SourceError) as info:
-        await load(url, Settings())
-    assert "need the Google source (coming soon)" in info.value.message
-    assert "export the doc as .docx or .pdf" in info.value.message
+async def test_google_links_go_to_the_google_source_never_the_web_fetcher(url: str) -> None:
+    """Without a service account the Google source says what to configure; nothing is fetched as a page."""
+    with pytest.raises(ConfigError) as info:
+        await load(url, Settings(google_application_credentials=None))
+    assert "GOOGLE_APPLICATION_CREDENTIALS" in info.value.message
 
 
 async def test_credentials_in_the_link_are_refused(server: Server) -> None:

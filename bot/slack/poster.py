@@ -67,6 +67,16 @@ class Poster:
         except SlackApiError as exc:
             log.info("live update of %s skipped: %s", ts, exc.response.get("error"))
 
+    async def user_email(self, user: str) -> str | None:
+        """The user's email from their Slack profile (`users:read.email`), if Slack shows it."""
+        try:
+            response = await self.client.users_info(user=user)
+        except SlackApiError as exc:
+            log.warning("users.info %s failed: %s", user, exc.response.get("error"))
+            return None
+        email = (response.get("user") or {}).get("profile", {}).get("email")
+        return str(email) if email else None
+
     async def ephemeral(self, channel: str, user: str, post: Post, thread_ts: str | None = None) -> None:
         try:
             await self.client.chat_postEphemeral(

@@ -1,8 +1,9 @@
 """Sources: a link or a path becomes a `Document`.
 
 `load_document` is the one entry point. Local files (.md, .markdown, .txt, .pdf, .docx, .html, or any
-text file) are read by `local`; http(s) links by `web`, which fetches only from public addresses within
-the size and time limits of `Settings`. Every failure a user can act on is a `SourceError`.
+text file) are read by `local`; Google Docs and Drive links by `google` (with the requester's access
+checked); other http(s) links by `web`, which fetches only from public addresses within the size and time
+limits of `Settings`. Every failure a user can act on is a `SourceError`.
 """
 
 from __future__ import annotations
@@ -12,20 +13,26 @@ import re
 from bot.config import Settings
 from bot.errors import SourceError
 from bot.models import Document
+from bot.sources.google import GoogleSource, Requester, is_google_link
 from bot.sources.local import load_file
 from bot.sources.web import load_url
 
-__all__ = ["load_document"]
+__all__ = ["Requester", "load_document"]
 
 _WEB = re.compile(r"^https?://", re.IGNORECASE)
 _OTHER_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
 
 
-async def load_document(ref: str, settings: Settings) -> Document:
-    """The document at `ref`: a local path or an http(s) URL."""
+async def load_document(ref: str, settings: Settings, requester: Requester | None = None) -> Document:
+    """The document at `ref`: a local path, a Google Docs/Drive link, or an http(s) URL.
+
+    `requester` is who asked (from Slack): a Google doc is read only if they can open it. The CLI passes none.
+    """
     ref = ref.strip()
     if not ref:
         raise SourceError("no document given: pass a file path or an http(s) link.")
+    if is_google_link(ref):
+        return await GoogleSource(settings).load(ref, requester)
     if _WEB.match(ref):
         return await load_url(ref, settings)
     other = _OTHER_SCHEME.match(ref)

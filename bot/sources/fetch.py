@@ -82,9 +82,8 @@ def check_url(url: str) -> httpx.URL:
             "refusing to fetch a link with a user name or password in it: remove the 'user:password@' part."
         )
     if _is_google(parsed.host):
-        raise SourceError(
-            "Google Docs and Drive links need the Google source (coming soon): meanwhile, export the doc "
-            "as .docx or .pdf (File > Download) and pass the file."
+        raise SourceError(  # a redirect to Google: its pages need the Google source, with access checks
+            f"{url} leads to a Google Docs or Drive page: link the Google doc itself."
         )
     return parsed
 

@@ -1,0 +1,356 @@
+"""Google Docs and Drive links: the whole document, its open comment threads, and the requester's access.
+
+googleapiclient services are built offline from the discovery documents shipped with the library
+(`static_discovery=True`); `GOOGLE_API_URL` replaces Google's root for every API. Credentials come from a
+service-account key (`GOOGLE_APPLICATION_CREDENTIALS`; its `token_uri` is honoured by google-auth).
+
+Access (the bot must never become a way to read a doc one cannot open):
+- with domain-wide delegation (`DOCDEBATE_GOOGLE_DELEGATION=true`) every call is made *as the requester*
+  (`with_subject(email)`), so Google itself decides;
+- without it, before anything is read, the doc's permissions must grant the requester: a user permission for
+  their email, a domain permission for their domain, or anyone-with-the-link. Group permissions cannot be
+  expanded without admin APIs, so they do not count: share with the person or the domain, or use delegation.
+The CLI has no requester: whoever runs it holds the key, so no check is made there.
+
+googleapiclient is synchronous (httplib2): each call runs in a worker thread, with its own bounded retries
+for 429 and 5xx (`num_retries`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import google_auth_httplib2
+import httplib2
+from google.auth.exceptions import RefreshError
+from google.oauth2 import service_account
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from bot.config import Settings
+from bot.errors import ConfigError, SourceError
+from bot.models import Document
+from bot.sources.convert import Kind, to_body
+from bot.sources.gdocs import gdoc_body
+from bot.sources.text import Body, finish
+
+log = logging.getLogger(__name__)
+SCOPES = [
+    "https://www.googleapis.com/auth/drive.readonly",
+    "https://www.googleapis.com/auth/documents.readonly",
+]
+GOOGLE_DOC = "application/vnd.google-apps.document"
+GOOGLE_SLIDES = "application/vnd.google-apps.presentation"
+GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
+_PATH_ID = re.compile(
+    r"/(?:u/\d+/)?(?:document|presentation|spreadsheets|drawings|file)/(?:u/\d+/)?d/([A-Za-z0-9_-]{10,})"
+)
+_ID = re.compile(r"^[A-Za-z0-9_-]{10,}$")
+_HOSTS = ("docs.google.com", "drive.google.com")
+_COMMENT_FIELDS = (
+    "nextPageToken,comments(id,content,resolved,deleted,quotedFileContent/value,author/displayName,"
+    "replies(content,deleted,author/displayName))"
+)
+
+
+def google_file_id(url: str) -> str | None:
+    """The file id in any Docs/Drive link form (`/d/ID/edit?tab=…`, `/u/0/…`, `open?id=ID`), or None."""
+    parts = urlsplit(url)
+    if parts.hostname not in _HOSTS:
+        return None
+    found = _PATH_ID.search(parts.path)
+    if found:
+        return found.group(1)
+    ids = parse_qs(parts.query).get("id", [])
+    return ids[0] if ids and _ID.match(ids[0]) else None
+
+
+def is_google_link(url: str) -> bool:
+    return urlsplit(url).hostname in _HOSTS
+
+
+@dataclass(frozen=True)
+class Requester:
+    email: str
+
+    @property
+    def domain(self) -> str:
+        return self.email.rpartition("@")[2].lower()
+
+
+class GoogleSource:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        path = settings.google_application_credentials
+        if path is None:
+            raise ConfigError(
+                "Google links need a service account: set GOOGLE_APPLICATION_CREDENTIALS to its key file"
+            )
+        try:
+            self._credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+                str(path), scopes=SCOPES
+            )
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(
+                f"GOOGLE_APPLICATION_CREDENTIALS={path} is not a service-account key: {exc}"
+            ) from exc
+
+    @property
+    def account(self) -> str:
+        return str(self._credentials.service_account_email)
+
+    def _service(self, api: str, version: str, subject: str | None) -> Any:
+        credentials = self._credentials.with_subject(subject) if subject else self._credentials
+        http = google_auth_httplib2.AuthorizedHttp(
+            credentials, http=httplib2.Http(timeout=int(self._settings.fetch_timeout_s))
+        )
+        options = None
+        if self._settings.google_api_url:
+            service_path = {"docs": "", "drive": "drive/v3/", "calendar": "calendar/v3/"}[api]
+            options = {"api_endpoint": urljoin(self._settings.google_api_url, service_path)}
+        return build(
+            api, version, http=http, static_discovery=True, client_options=options, cache_discovery=False
+        )
+
+    def _run(self, request: Any) -> Any:
+        return request.execute(num_retries=self._settings.google_max_retries)
+
+    async def load(self, url: str, requester: Requester | None) -> Document:
+        file_id = google_file_id(url)
+        if file_id is None:
+            raise SourceError(
+                f"{url} is not a link to a Google doc or Drive file: copy the link from the doc"
+            )
+        return await asyncio.to_thread(self._load, url, file_id, requester)
+
+    def _load(self, url: str, file_id: str, requester: Requester | None) -> Document:
+        delegated = self._settings.google_delegation and requester is not None
+        subject = requester.email if delegated and requester else None
+        audience = None
+        with self._errors(url):
+            drive = self._service("drive", "v3", subject)
+            if requester is not None and not delegated:  # decided before anything of the doc is read
+                permissions = self._permissions(drive, file_id)
+                check_access(permissions, requester, url)
+                audience = audience_of(permissions)
+            meta = self._run(
+                drive.files().get(fileId=file_id, fields="id,name,mimeType,size", supportsAllDrives=True)
+            )
+            body = self._body(drive, subject, file_id, meta)
+        document = finish(
+            body, source=url, fallback_title=meta.get("name") or "Google document", settings=self._settings
+        )
+        return document.model_copy(update={"audience": audience})
+
+    def _permissions(self, drive: Any, file_id: str) -> list[dict[str, Any]]:
+        """The doc's sharing list. Drive shows it only to editors: a service account with less access cannot
+        check who may read, and so reads nothing."""
+        try:
+            return self._all_permissions(drive, file_id)
+        except HttpError as exc:
+            if exc.resp.status == 403 and _reason(exc) == "insufficientFilePermissions":
+                raise SourceError(
+                    f"I can't check who may open this doc, so I won't read it: share it with {self.account} as "
+                    "Editor (docdebate only reads), or ask your admin to enable domain-wide delegation"
+                ) from exc
+            raise
+
+    def _all_permissions(self, drive: Any, file_id: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page = self._run(
+                drive.permissions().list(
+                    fileId=file_id,
+                    supportsAllDrives=True,
+                    pageToken=token,
+                    fields="nextPageToken,permissions(type,role,emailAddress,domain)",
+                )
+            )
+            found += page.get("permissions", [])
+            token = page.get("nextPageToken")
+            if not token:
+                return found
+
+    def _body(self, drive: Any, subject: str | None, file_id: str, meta: dict[str, Any]) -> Body:
+        mime = meta.get("mimeType", "")
+        name = meta.get("name", file_id)
+        if mime == GOOGLE_DOC:
+            docs = self._service("docs", "v1", subject)
+            doc = self._run(
+                docs.documents().get(
+                    documentId=file_id,
+                    includeTabsContent=True,
+                    suggestionsViewMode="PREVIEW_WITHOUT_SUGGESTIONS",
+                )
+            )
+            body = gdoc_body(doc)
+        elif mime == GOOGLE_SLIDES:
+            body = Body(self._export(drive, file_id, "text/plain").decode("utf-8", "replace"))
+        elif mime == GOOGLE_SHEET:
+            body = Body(csv_to_markdown(self._export(drive, file_id, "text/csv").decode("utf-8", "replace")))
+        elif mime in (
+            "application/pdf",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ):
+            data = self._run_media(drive.files().get_media(fileId=file_id, supportsAllDrives=True))
+            kind = Kind.PDF if mime == "application/pdf" else Kind.DOCX
+            body = to_body(data, kind, name, self._settings)
+        elif mime.startswith("text/"):
+            data = self._run_media(drive.files().get_media(fileId=file_id, supportsAllDrives=True))
+            body = Body(data.decode("utf-8", "replace"))
+        else:
+            raise SourceError(
+                f"“{name}” is a {mime or 'file'} that docdebate cannot read: link a Doc, Slides, "
+                "Sheet, PDF or Word file"
+            )
+        discussion = self._discussion(drive, file_id)
+        if discussion:
+            body = Body(body.text.rstrip() + "\n\n" + discussion, None, body.title)
+        return body
+
+    def _export(self, drive: Any, file_id: str, mime: str) -> bytes:
+        return self._run_media(drive.files().export_media(fileId=file_id, mimeType=mime))
+
+    def _run_media(self, request: Any) -> bytes:
+        data = self._run(request)
+        return data if isinstance(data, bytes) else str(data).encode()
+
+    def _discussion(self, drive: Any, file_id: str) -> str:
+        """The open comment threads as a final "Existing discussion" section (resolved ones left out).
+
+        Best effort: Drive hides comments from readers, and a debate without them is still worth having.
+        """
+        try:
+            return self._comments(drive, file_id)
+        except HttpError as exc:
+            log.info("comments of %s not read: HTTP %s %s", file_id, exc.resp.status, _reason(exc))
+            return ""
+
+    def _comments(self, drive: Any, file_id: str) -> str:
+        lines: list[str] = []
+        token: str | None = None
+        while True:
+            page = self._run(
+                drive.comments().list(
+                    fileId=file_id,
+                    fields=_COMMENT_FIELDS,
+                    includeDeleted=False,
+                    pageSize=100,
+                    pageToken=token,
+                )
+            )
+            for comment in page.get("comments", []):
+                if comment.get("resolved") or comment.get("deleted"):
+                    continue
+                lines.append(_comment_lines(comment))
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        if not lines:
+            return ""
+        return "# Existing discussion (open comments)\n\n" + "\n\n".join(lines)
+
+    def _errors(self, url: str) -> _GoogleErrors:
+        return _GoogleErrors(url, self.account)
+
+
+def check_access(permissions: list[dict[str, Any]], requester: Requester, name: str) -> None:
+    """Passes if a permission grants the requester: anyone, their domain, or their own email."""
+    for permission in permissions:
+        kind = permission.get("type")
+        if kind == "anyone":
+            return
+        if kind == "domain" and str(permission.get("domain", "")).lower() == requester.domain:
+            return
+        if kind == "user" and str(permission.get("emailAddress", "")).lower() == requester.email.lower():
+            return
+    raise SourceError(
+        f"you ({requester.email}) don't have access to {name}: ask its owner to share it with you "
+        "(docdebate only reads docs their requester can open)"
+    )
+
+
+def audience_of(permissions: list[dict[str, Any]]) -> Literal["anyone", "domain", "restricted"]:
+    kinds = {p.get("type") for p in permissions}
+    return "anyone" if "anyone" in kinds else "domain" if "domain" in kinds else "restricted"
+
+
+def _comment_lines(comment: dict[str, Any]) -> str:
+    who = (comment.get("author") or {}).get("displayName", "someone")
+    quoted = ((comment.get("quotedFileContent") or {}).get("value") or "").strip()
+    head = f"- **{who}**" + (f" on “{quoted}”" if quoted else "") + f": {comment.get('content', '').strip()}"
+    replies = [
+        f"  - **{(r.get('author') or {}).get('displayName', 'someone')}**: {r.get('content', '').strip()}"
+        for r in comment.get("replies", [])
+        if not r.get("deleted") and r.get("content")
+    ]
+    return "\n".join([head, *replies])
+
+
+def csv_to_markdown(text: str) -> str:
+    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    if not rows:
+        return ""
+    width = max(len(row) for row in rows)
+    cells = [
+        [c.replace("|", "\\|").replace("\n", " ") for c in row + [""] * (width - len(row))] for row in rows
+    ]
+    table = ["| " + " | ".join(cells[0]) + " |", "|" + "---|" * width]
+    return "\n".join(table + ["| " + " | ".join(row) + " |" for row in cells[1:]])
+
+
+class _GoogleErrors:
+    """Google's HTTP errors as one-sentence SourceErrors (after googleapiclient's own retries)."""
+
+    def __init__(self, url: str, account: str) -> None:
+        self.url, self.account = url, account
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _tb: object) -> None:
+        if isinstance(exc, HttpError):
+            raise SourceError(self.message(exc)) from exc
+        if isinstance(exc, RefreshError):
+            raise SourceError(
+                "Google rejected docdebate's credentials (the service-account key may be revoked, or delegation "
+                "not granted for this user): check GOOGLE_APPLICATION_CREDENTIALS"
+            ) from exc
+        if isinstance(exc, (httplib2.HttpLib2Error, OSError)) and not isinstance(exc, SourceError):
+            raise SourceError(f"could not reach Google ({exc}): try again in a minute") from exc
+
+    def message(self, exc: HttpError) -> str:
+        status = exc.resp.status
+        reason = _reason(exc)
+        if reason == "exportSizeLimitExceeded":
+            return (
+                "this file is too large for Google to export as text (10 MB limit): split it, or download it "
+                "as PDF or .docx and link or pass that"
+            )
+        if status == 401:
+            return "Google rejected docdebate's credentials: check GOOGLE_APPLICATION_CREDENTIALS"
+        if status in (403, 404):
+            return (
+                f"docdebate can't open {self.url}: check the link, and share the doc with {self.account} "
+                "(Viewer) or with the people who will ask for debates"
+            )
+        if status == 429 or reason in ("rateLimitExceeded", "userRateLimitExceeded"):
+            return "Google is rate-limiting requests right now: try again in a minute"
+        return f"Google answered HTTP {status} for {self.url}: try again later"
+
+
+def _reason(exc: HttpError) -> str | None:
+    try:
+        detail = json.loads(exc.content.decode("utf-8"))
+        return str(detail["error"]["errors"][0]["reason"])
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
