@@ -227,3 +227,14 @@ async def test_an_export_over_googles_limit_is_explained(google: tuple[FakeGoogl
 
 def test_csv_to_markdown_pads_and_escapes() -> None:
     assert csv_to_markdown("a,b\n1\nx|y,2\n") == "| a | b |\n|---|---|\n| 1 |  |\n| x\\|y | 2 |"
+
+
+async def test_google_rate_limiting_that_outlasts_the_retries_is_explained(
+    google: tuple[FakeGoogle, Settings],
+) -> None:
+    fake, settings = google
+    share(fake, type="anyone", role="reader")
+    fake.fail_next(5, status=429, path_contains="documents")
+    with pytest.raises(SourceError, match="rate-limiting"):
+        await load_document(URL, settings.model_copy(update={"google_max_retries": 1}), ALICE)
+    assert len(fake.requests_to("docs.documents.get")) == 2  # the first try and one retry, bounded
