@@ -55,7 +55,6 @@ import math
 import random
 import re
 import signal
-import socket
 import sys
 import threading
 import time
@@ -66,6 +65,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.loopback import LoopbackServer
 
 JSON = dict[str, Any]
 Responder = Callable[[JSON], "str | FakeError"]
@@ -1149,13 +1150,15 @@ class _Reply:
         return build_usage(self.plan, self.extra_input_tokens, tokens)
 
 
-class FakeAnthropic:
+class FakeAnthropic(LoopbackServer):
     """The fake Messages API server. Use as a context manager, or `start()` / `stop()`.
 
     Mutable attributes (read per request): `api_key`, `responder`, `seed`, `latency_s`, `per_token_s`,
     `min_cache_tokens`, `cache_ttl_s`, `cache_ttl_1h_s`, `fabricated_quote_rate`, `persona_names`,
     `strict_roles` (reject consecutive same-role turns, which the API itself combines).
     """
+
+    max_request_bytes = MAX_REQUEST_BYTES
 
     def __init__(
         self,
@@ -1186,91 +1189,25 @@ class FakeAnthropic:
         self.fabricated_quote_rate = fabricated_quote_rate
         self.persona_names = persona_names
         self.strict_roles = strict_roles
-        self.host = host
+        super().__init__(host, port)
         self.cache = PromptCache()
-        self._requested_port = port
-        self._port: int | None = None
         self._lock = threading.Lock()
         self._records: list[RequestRecord] = []
         self._queued_failures: list[FakeError] = []
         self._rules: list[_FailureRule] = []
         self._stream_failures: list[_StreamFailure] = []
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
 
     # ---- lifecycle ----
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeAnthropic is not started")
-        return self._port
 
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> FakeAnthropic:
-        if self._thread is not None:
-            return self
-        ready = threading.Event()
-        failure: list[BaseException] = []
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self._requested_port))
-        self._port = sock.getsockname()[1]
-        loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self._serve(sock))
-            except BaseException as exc:  # reported to start()'s caller
-                failure.append(exc)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.close()
-
-        self._loop = loop
-        self._thread = threading.Thread(target=run, name=f"FakeAnthropic:{self._port}", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if failure:
-            self._thread = None
-            raise RuntimeError("FakeAnthropic failed to start") from failure[0]
-        return self
-
-    async def _serve(self, sock: socket.socket) -> None:
-        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/messages", self._handle_messages)
         app.router.add_post("/v1/messages/count_tokens", self._handle_count_tokens)
         app.router.add_get("/v1/models", self._handle_models)
         app.router.add_route("*", "/{tail:.*}", self._handle_not_found)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
-        await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
-
-    def stop(self) -> None:
-        thread, loop, runner = self._thread, self._loop, self._runner
-        if thread is None or loop is None:
-            return
-        if runner is not None:
-            with contextlib.suppress(Exception):
-                asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        self._thread = self._loop = self._runner = None
-        self._port = None
-
-    def __enter__(self) -> FakeAnthropic:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # ---- failure injection ----
 

@@ -125,10 +125,8 @@ Simplified (deliberately):
 from __future__ import annotations
 
 import argparse
-import asyncio
 import base64
 import binascii
-import contextlib
 import copy
 import dataclasses
 import functools
@@ -138,7 +136,6 @@ import json
 import re
 import secrets
 import signal
-import socket
 import threading
 import time
 import uuid
@@ -154,6 +151,8 @@ from aiohttp import web
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from tests.fakes.loopback import LoopbackServer
 
 JSON = dict[str, Any]
 
@@ -687,7 +686,7 @@ def _preview(value: Any, drop_key: str) -> Any:
 Handler = Callable[[Mapping[str, str], dict[str, str], IssuedToken, dict[str, str]], web.Response]
 
 
-class FakeGoogle:
+class FakeGoogle(LoopbackServer):
     """The fake Google APIs server. Use as a context manager, or `start()` / `stop()`.
 
     Seed with `write_service_account`, `allow_delegation`, `add_group`, `add_doc`, `add_file`, `add_permission`,
@@ -695,12 +694,12 @@ class FakeGoogle:
     `requests`, `tokens_issued`, `doc_reads`. Mutable attribute: `readers_see_comments` (default False).
     """
 
+    max_request_bytes = MAX_REQUEST_BYTES
+
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, token_lifetime_s: int = 3600) -> None:
-        self.host = host
+        super().__init__(host, port)
         self.token_lifetime_s = token_lifetime_s
         self.readers_see_comments = False
-        self._requested_port = port
-        self._port: int | None = None
         self._lock = threading.RLock()
         self._accounts: dict[str, _Account] = {}
         self._groups: dict[str, set[str]] = {}
@@ -714,9 +713,6 @@ class FakeGoogle:
         self._failures: list[_Failure] = []
         self._token_failures: list[_TokenFailure] = []
         self._page_tokens: dict[str, tuple[tuple[Any, ...], int]] = {}
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
         self._handlers: dict[str, Handler] = {
             "docs.documents.get": self._docs_get,
             "drive.files.get": self._drive_files_get,
@@ -727,12 +723,6 @@ class FakeGoogle:
         }
 
     # ---- lifecycle ----
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeGoogle is not started")
-        return self._port
 
     @property
     def url(self) -> str:
@@ -757,41 +747,7 @@ class FakeGoogle:
             raise ValueError(f"unknown api {api!r}; expected one of {sorted(suffix)}")
         return self.base_url + suffix[api]
 
-    def start(self) -> FakeGoogle:
-        if self._thread is not None:
-            return self
-        ready = threading.Event()
-        failure: list[BaseException] = []
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self._requested_port))
-        self._port = sock.getsockname()[1]
-        loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self._serve(sock))
-            except BaseException as exc:  # reported to start()'s caller
-                failure.append(exc)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.close()
-
-        self._loop = loop
-        self._thread = threading.Thread(target=run, name=f"FakeGoogle:{self._port}", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if failure:
-            self._thread = None
-            raise RuntimeError("FakeGoogle failed to start") from failure[0]
-        return self
-
-    async def _serve(self, sock: socket.socket) -> None:
-        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/token", self._handle_token)
         routes = {
             "/v1/documents/{documentId}": "docs.documents.get",
@@ -804,27 +760,6 @@ class FakeGoogle:
         for path, operation in routes.items():
             app.router.add_get(path, functools.partial(self._handle_api, operation), allow_head=False)
         app.router.add_route("*", "/{tail:.*}", self._handle_not_found)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
-        await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
-
-    def stop(self) -> None:
-        thread, loop, runner = self._thread, self._loop, self._runner
-        if thread is None or loop is None:
-            return
-        if runner is not None:
-            with contextlib.suppress(Exception):
-                asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        self._thread = self._loop = self._runner = None
-        self._port = None
-
-    def __enter__(self) -> FakeGoogle:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # ---- seeding: accounts and groups ----
 

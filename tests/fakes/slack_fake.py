@@ -57,7 +57,6 @@ import copy
 import json
 import re
 import signal
-import socket
 import threading
 import time
 import uuid
@@ -69,6 +68,8 @@ from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+
+from tests.fakes.loopback import LoopbackServer
 
 JSON = dict[str, Any]
 
@@ -480,13 +481,15 @@ def _truthy(value: object) -> bool:
 # ---------------------------------------------------------------------------------------------------------
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     """The fake Slack Web API server. Use as a context manager, or `start()` / `stop()`.
 
     Mutable attributes: `bot_token`, `app_token`, `missing_channels` (a set of channel ids that answer
     `channel_not_found`). Seed with `add_user`, `add_channel`, `add_message`; read with `messages`,
     `thread`, `message`, `views`, `ephemerals`, `streams`, `calls`, `calls_to`.
     """
+
+    max_request_bytes = MAX_REQUEST_BYTES
 
     def __init__(
         self,
@@ -504,10 +507,8 @@ class FakeSlack:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
-        self.host = host
+        super().__init__(host, port)
         self.missing_channels: set[str] = set()
-        self._requested_port = port
-        self._port: int | None = None
         self._lock = threading.RLock()
         self._calls: list[SlackCall] = []
         self._injected: list[_Injected] = []
@@ -517,9 +518,6 @@ class FakeSlack:
         self._ephemerals: list[JSON] = []
         self._streams: dict[tuple[str, str], _Stream] = {}
         self._clock_us = FIRST_TS_US - TS_STEP_US
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
         self._methods: dict[str, Callable[[JSON, str | None], JSON]] = {
             "api.test": self._api_test,
             "apps.connections.open": self._apps_connections_open,
@@ -542,12 +540,6 @@ class FakeSlack:
     # ---- lifecycle ----
 
     @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeSlack is not started")
-        return self._port
-
-    @property
     def url(self) -> str:
         """The server's root, `http://127.0.0.1:PORT`."""
         return f"http://{self.host}:{self.port}"
@@ -565,65 +557,10 @@ class FakeSlack:
     def new_response_url(self) -> str:
         return f"{self.response_url_base}{uuid.uuid4().hex}"
 
-    def start(self) -> FakeSlack:
-        if self._thread is not None:
-            return self
-        ready = threading.Event()
-        failure: list[BaseException] = []
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self._requested_port))
-        self._port = sock.getsockname()[1]
-        loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self._serve(sock))
-            except BaseException as exc:  # reported to start()'s caller
-                failure.append(exc)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.close()
-
-        self._loop = loop
-        self._thread = threading.Thread(target=run, name=f"FakeSlack:{self._port}", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if failure:
-            self._thread = None
-            raise RuntimeError("FakeSlack failed to start") from failure[0]
-        return self
-
-    async def _serve(self, sock: socket.socket) -> None:
-        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response_url/{id}", self._handle_response_url)
         app.router.add_route("*", "/{tail:.*}", self._handle_not_found)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
-        await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
-
-    def stop(self) -> None:
-        thread, loop, runner = self._thread, self._loop, self._runner
-        if thread is None or loop is None:
-            return
-        if runner is not None:
-            with contextlib.suppress(Exception):
-                asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        self._thread = self._loop = self._runner = None
-        self._port = None
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # ---- seeding ----
 
