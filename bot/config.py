@@ -75,6 +75,11 @@ class Settings(BaseSettings):
         default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url")
     )
     max_concurrent_debates: int = Field(default=8, ge=1, description="Debates run at once by one process.")
+    shutdown_grace_s: float = Field(
+        default=20.0,
+        ge=0,
+        description="On SIGTERM, how long running debates may finish before the process exits.",
+    )
     slack_update_interval_s: float = Field(
         default=1.5, gt=0, description="How often a live turn is re-rendered."
     )

@@ -103,8 +103,10 @@ def launch(settings: Settings, poster: Poster) -> None:
     )
 
 
-def shutdown() -> None:
-    DBOS.destroy(destroy_registry=False)
+def shutdown(grace_s: float) -> None:
+    """Stop taking work; give running debates `grace_s` to finish. What is left stays pending in the
+    database, and the next process (or another replica) resumes it from its last finished step."""
+    DBOS.destroy(destroy_registry=False, workflow_completion_timeout_sec=int(grace_s))
 
 
 async def exists(workflow_id: str) -> bool:

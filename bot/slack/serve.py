@@ -62,4 +62,4 @@ def serve(settings: Settings, http: bool, host: str, port: int) -> None:
     try:
         asyncio.run(serve_http(settings, host, port) if http else serve_socket_mode(settings))
     finally:
-        jobs.shutdown()
+        jobs.shutdown(settings.shutdown_grace_s)

@@ -1,0 +1,161 @@
+"""Crash-proof debates: `kill -9` or SIGTERM of `docdebate serve --http` mid-debate, then a restart.
+
+The debate must carry on from its last finished step: one root message, each persona's turn posted once,
+one summary, and only the model calls in flight at the crash paid for twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fakes.anthropic_fake import FakeAnthropic
+from tests.fakes.slack_fake import FakeSlack
+from tests.pages import serve_pages
+from tests.slack_requests import SlackSender
+from tests.test_slack_e2e import SECRET, _free_port, summary_posted
+
+DOC = (Path(__file__).resolve().parent.parent / "examples" / "design-doc.md").read_text()
+CALLS_PER_DEBATE = 8  # warm-up, 3 openings, 3 rebuttals, judge
+
+
+@dataclass
+class Harness:
+    slack: FakeSlack
+    anthropic: FakeAnthropic
+    site: str
+    work: Path
+    port: int
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(self.work),
+            "ANTHROPIC_API_KEY": "k",
+            "ANTHROPIC_BASE_URL": self.anthropic.base_url,
+            "SLACK_BOT_TOKEN": self.slack.bot_token,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": self.slack.api_url,
+            "DATABASE_URL": f"sqlite:///{self.work}/docdebate.sqlite",
+            "DOCDEBATE_ALLOW_PRIVATE_URLS": "true",
+            "DOCDEBATE_SLACK_UPDATE_INTERVAL_S": "0.2",
+            "DOCDEBATE_SHUTDOWN_GRACE_S": "1",
+        }
+        exe = Path(sys.executable).parent / "docdebate"
+        log = (self.work / "bot.log").open("ab")
+        self.proc = subprocess.Popen(
+            [str(exe), "serve", "--http", "--port", str(self.port), "--host", "127.0.0.1"],
+            env=env,
+            cwd=self.work,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise TimeoutError((self.work / "bot.log").read_text())
+
+    def stop(self, sig: int) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=60)
+        self.proc = None
+        return code
+
+    def wait_models(self, predicate: Callable[[list], bool], timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate(self.anthropic.requests):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(self.anthropic.requests)} model requests")
+            time.sleep(0.02)
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Iterator[Harness]:
+    with (
+        FakeSlack() as slack,
+        FakeAnthropic(api_key=None) as anthropic,
+        serve_pages({"/doc": ("text/markdown", DOC)}) as site,
+    ):
+        anthropic.latency_s = 0.8
+        h = Harness(slack, anthropic, site, tmp_path, _free_port())
+        h.start()
+        try:
+            yield h
+        finally:
+            if h.proc is not None:
+                h.stop(signal.SIGKILL)
+
+
+def in_flight(requests: list) -> int:
+    return sum(1 for r in requests if r.finished is None or r.status in (0, None))
+
+
+def assert_one_complete_thread(h: Harness, channel: str) -> None:
+    h.slack.wait_for(summary_posted(channel), timeout=90)
+    time.sleep(0.5)
+    posts = [c for c in h.slack.calls_to("chat.postMessage") if c.args.get("channel") == channel]
+    roots = [c for c in posts if not c.args.get("thread_ts")]
+    assert len(roots) == 1, "the root message is posted once"
+    speakers = Counter(c.args.get("username") for c in posts if c.args.get("username"))
+    assert speakers == {"The Skeptic": 2, "The Exec": 2, "The Engineer": 2}, speakers
+    summaries = [c for c in posts if '"Verdict"' in json.dumps(c.args.get("blocks"))]
+    assert len(summaries) == 1, "the summary is posted once"
+
+
+def judge_started(requests: list) -> bool:
+    return any((r.body or {}).get("output_config") for r in requests)
+
+
+def test_kill_9_during_the_openings_resumes_without_repeating_finished_work(harness: Harness) -> None:
+    SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack).slash_command(
+        f"<{harness.site}/doc>", channel_id="CKILL1"
+    )
+    harness.wait_models(lambda reqs: len(reqs) >= 4)  # the warm-up is done, the openings are in flight
+    time.sleep(0.2)
+    before = harness.anthropic.requests
+    harness.stop(signal.SIGKILL)
+    harness.start()
+    assert_one_complete_thread(harness, "CKILL1")
+    repeated = len(harness.anthropic.requests) - CALLS_PER_DEBATE
+    assert 0 < repeated <= in_flight(before), (repeated, in_flight(before))
+
+
+def test_kill_9_while_the_judge_works_posts_the_summary_once(harness: Harness) -> None:
+    SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack).slash_command(
+        f"<{harness.site}/doc>", channel_id="CKILL2"
+    )
+    harness.wait_models(judge_started, timeout=60)
+    harness.stop(signal.SIGKILL)
+    harness.start()
+    assert_one_complete_thread(harness, "CKILL2")
+    assert len(harness.anthropic.requests) == CALLS_PER_DEBATE + 1, "only the judge is paid for twice"
+
+
+def test_sigterm_stops_within_the_grace_and_the_next_process_finishes(harness: Harness) -> None:
+    SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack).slash_command(
+        f"<{harness.site}/doc>", channel_id="CTERM"
+    )
+    harness.wait_models(lambda reqs: len(reqs) >= 4)
+    started = time.monotonic()
+    harness.stop(signal.SIGTERM)
+    assert time.monotonic() - started < 30
+    assert "Traceback" not in (harness.work / "bot.log").read_text()
+    harness.start()
+    assert_one_complete_thread(harness, "CTERM")
