@@ -74,7 +74,16 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url")
     )
-    max_concurrent_debates: int = Field(default=8, ge=1, description="Debates run at once by one process.")
+    max_concurrent_debates: int = Field(
+        default=8, ge=1, description="Debates running at once across all replicas (the Anthropic account's capacity)."
+    )
+    quota_user_burst: int = Field(default=3, ge=1, description="Debates a user may start per burst window.")
+    quota_channel_burst: int = Field(default=5, ge=1)
+    quota_burst_window_s: float = Field(default=300, gt=0)
+    quota_user_hourly: int = Field(default=10, ge=1)
+    quota_channel_hourly: int = Field(default=30, ge=1)
+    quota_user_running: int = Field(default=1, ge=1, description="Debates one user may have running at once.")
+    daily_budget_usd: float = Field(default=50.0, ge=0, description="Model spend per UTC day, all debates.")
     shutdown_grace_s: float = Field(
         default=20.0,
         ge=0,

@@ -99,7 +99,7 @@ def launch(settings: Settings, poster: Poster) -> None:
     # Debates run from a queue, on DBOS's loop thread: the loop that answers Slack within 3 s never waits
     # behind document parsing or a debate's bookkeeping. The queue also bounds concurrent debates.
     _queue = DBOS.register_queue(
-        "debates", worker_concurrency=settings.max_concurrent_debates, polling_interval_sec=QUEUE_POLL_S
+        "debates", global_concurrency=settings.max_concurrent_debates, polling_interval_sec=QUEUE_POLL_S
     )
 
 
@@ -186,6 +186,7 @@ async def mark_started(request: ThreadRequest, thread_ts: str, title: str | None
             thread_ts=thread_ts,
             link=request.link,
             title=title,
+            status="running",
         )
     )
 
@@ -374,8 +375,10 @@ async def follow_up_workflow(request: ThreadRequest) -> None:
         panel = panel_for(request)
         round_ = max(t.round for t in previous.turns) + 1
         await _round(request, previous.document, panel, round_, previous.turns)
+        await record_finished(request, None, "done")
     except DocdebateError as exc:
         await post_notice(request.channel_id, request.thread_ts, f"Could not answer: {escape(exc.message)}")
+        await record_finished(request, None, "failed")
 
 
 def _debate(request: ThreadRequest, document: Document, live: LiveMessage | None = None) -> Debate:

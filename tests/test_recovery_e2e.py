@@ -159,3 +159,14 @@ def test_sigterm_stops_within_the_grace_and_the_next_process_finishes(harness: H
     assert "Traceback" not in (harness.work / "bot.log").read_text()
     harness.start()
     assert_one_complete_thread(harness, "CTERM")
+
+
+def test_a_user_over_the_running_limit_is_told_and_nothing_reaches_the_model(harness: Harness) -> None:
+    sender = SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack)
+    sender.slash_command(f"<{harness.site}/doc> --depth quick", channel_id="CQ1")
+    harness.wait_models(lambda reqs: len(reqs) >= 1)
+    second = sender.slash_command(f"<{harness.site}/doc> --depth quick", channel_id="CQ2")
+    assert "already have a debate running" in second.text
+    harness.slack.wait_for(summary_posted("CQ1"), timeout=60)
+    assert not [c for c in harness.slack.calls_to("chat.postMessage") if c.args.get("channel") == "CQ2"]
+    assert len(harness.anthropic.requests) == 1 + 3 + 1  # one quick debate: warm-up, openings, judge

@@ -84,6 +84,12 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
             "DOCDEBATE_ALLOW_PRIVATE_URLS": "true",
             "DOCDEBATE_SLACK_UPDATE_INTERVAL_S": "0.05",
             "DOCDEBATE_LLM_RETRY_AFTER_CAP_S": "0.5",
+            # Every test here acts as the same few users: fair-use limits are tested on their own.
+            "DOCDEBATE_QUOTA_USER_BURST": "1000",
+            "DOCDEBATE_QUOTA_CHANNEL_BURST": "1000",
+            "DOCDEBATE_QUOTA_USER_HOURLY": "1000",
+            "DOCDEBATE_QUOTA_CHANNEL_HOURLY": "1000",
+            "DOCDEBATE_QUOTA_USER_RUNNING": "1000",
             "GOOGLE_APPLICATION_CREDENTIALS": str(key),
             "GOOGLE_API_URL": google.base_url,
         }

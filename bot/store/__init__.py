@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import DateTime, Engine, Float, Integer, String, Text, create_engine, select
+from sqlalchemy import DateTime, Engine, Float, Integer, String, Text, create_engine, func, or_, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from bot import quotas
 from bot.models import DebateResult
+from bot.quotas import Limits
+
+# One admission at a time in this process, so two quick requests cannot both pass a limit of one.
+_ADMISSION = threading.Lock()
 
 
 class Base(DeclarativeBase):
@@ -34,6 +40,11 @@ class DebateRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 @lru_cache(maxsize=4)
 def engine(url: str) -> Engine:
     made = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -44,6 +55,40 @@ def engine(url: str) -> Engine:
 class Store:
     def __init__(self, url: str) -> None:
         self._engine = engine(url)
+
+    def admit(self, row: DebateRow, limits: Limits, now: datetime) -> str | None:
+        """Record a request if the quotas allow it (status "queued"); else the refusal, and nothing recorded."""
+        hour_ago, midnight = now - timedelta(hours=1), now.replace(hour=0, minute=0, second=0, microsecond=0)
+        with _ADMISSION, Session(self._engine) as session, session.begin():
+            if session.get(DebateRow, row.id) is not None:
+                return None  # Slack delivered this request again: admitted already
+            recent = session.execute(
+                select(DebateRow.user_id, DebateRow.channel_id, DebateRow.created_at).where(
+                    DebateRow.created_at > hour_ago,
+                    or_(DebateRow.user_id == row.user_id, DebateRow.channel_id == row.channel_id),
+                )
+            ).all()
+            running = session.scalar(
+                select(func.count()).where(
+                    DebateRow.user_id == row.user_id, DebateRow.status.in_(("queued", "running"))
+                )
+            )
+            spent = session.scalar(
+                select(func.coalesce(func.sum(DebateRow.cost_usd), 0.0)).where(
+                    DebateRow.created_at >= midnight
+                )
+            )
+            usage = quotas.Activity(
+                user_starts=[_utc(r.created_at) for r in recent if r.user_id == row.user_id],
+                channel_starts=[_utc(r.created_at) for r in recent if r.channel_id == row.channel_id],
+                user_running=int(running or 0),
+                spent_today_usd=float(spent or 0.0),
+            )
+            refused = quotas.refusal(usage, limits, now)
+            if refused is None:
+                row.status, row.created_at = "queued", now
+                session.add(row)
+            return refused
 
     def started(self, row: DebateRow) -> None:
         with Session(self._engine) as session, session.begin():

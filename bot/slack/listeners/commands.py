@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot import jobs
 from bot.config import Settings
 from bot.errors import DocdebateError
-from bot.slack.listeners.requests import check_personas, error_text
+from bot.slack.listeners.requests import admit, check_personas, error_text
 from bot.slack.parsing import USAGE, parse_command
 from bot.slack.safety import escape
 
@@ -29,17 +29,20 @@ def register(app: AsyncApp, settings: Settings) -> None:
         if args.link is None:
             await ack(text=f":link: I need a link to a doc.\n{USAGE}")
             return
-        await ack(text=f":mag: Reading <{escape(args.link)}>… the debate will open in this channel.")
-        await jobs.start(
-            jobs.ThreadRequest(
-                workflow_id=f"{command['team_id']}:{command['trigger_id']}",
-                team_id=command["team_id"],
-                user_id=command["user_id"],
-                channel_id=command["channel_id"],
-                link=args.link,
-                focus=args.focus,
-                personas=args.personas,
-                depth=args.depth,
-                origin="command",
-            )
+        request = jobs.ThreadRequest(
+            workflow_id=f"{command['team_id']}:{command['trigger_id']}",
+            team_id=command["team_id"],
+            user_id=command["user_id"],
+            channel_id=command["channel_id"],
+            link=args.link,
+            focus=args.focus,
+            personas=args.personas,
+            depth=args.depth,
+            origin="command",
         )
+        refused = await admit(settings, request)
+        if refused:
+            await ack(text=refused)
+            return
+        await ack(text=f":mag: Reading <{escape(args.link)}>… the debate will open in this channel.")
+        await jobs.start(request)

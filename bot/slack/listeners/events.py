@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import jobs
 from bot.config import Settings
 from bot.errors import DocdebateError
-from bot.slack.listeners.requests import busy_message, check_personas, error_text
+from bot.slack.listeners.requests import admit, busy_message, check_personas, error_text
 from bot.slack.parsing import links_in, message_links, parse_command, strip_mentions
 
 
@@ -41,6 +41,10 @@ def register(app: AsyncApp, settings: Settings) -> None:
 
         async def tell(text: str) -> None:
             await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+
+        async def start(request: jobs.ThreadRequest) -> None:
+            refused = await admit(settings, request)
+            await (tell(refused) if refused else jobs.start(request))
 
         request = jobs.ThreadRequest(
             workflow_id=workflow_id,
@@ -82,7 +86,7 @@ def register(app: AsyncApp, settings: Settings) -> None:
             )
             return
         focus = strip_mentions(args.focus or "") or None
-        await jobs.start(
+        await start(
             request.model_copy(
                 update={"link": link, "focus": focus, "personas": args.personas, "depth": args.depth}
             )

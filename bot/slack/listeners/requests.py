@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
+
 from bot import jobs
 from bot.config import Settings
 from bot.debate.personas import load_personas, select_panel
 from bot.errors import DocdebateError
+from bot.quotas import Limits
 from bot.slack.safety import escape
-
-SUPPORTED_HINT = "a web page (http or https link)"
+from bot.store import DebateRow
 
 
 def check_personas(settings: Settings, names: list[str]) -> None:
@@ -25,6 +28,20 @@ def busy_message(settings: Settings, channel: str, thread_ts: str) -> str | None
         f":hourglass: A debate on <{escape(running.link)}|this doc> is already running in this thread; "
         "its verdict will land here. Mention me again after it to ask a follow-up."
     )
+
+
+async def admit(settings: Settings, request: jobs.ThreadRequest) -> str | None:
+    """Record the request against the quotas (`bot.quotas`); the refusal to show, or None to go ahead."""
+    row = DebateRow(
+        id=request.workflow_id,
+        team_id=request.team_id,
+        user_id=request.user_id,
+        channel_id=request.channel_id,
+        thread_ts=request.thread_ts,
+        link=request.link,
+    )
+    limits = Limits.from_settings(settings)
+    return await asyncio.to_thread(jobs.runtime().store.admit, row, limits, datetime.now(UTC))
 
 
 def error_text(exc: DocdebateError) -> str:

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import jobs
 from bot.config import Settings
-from bot.slack.listeners.requests import busy_message
+from bot.slack.listeners.requests import admit, busy_message
 from bot.slack.parsing import message_links
 
 CALLBACK_ID = "debate_this_doc"
@@ -32,14 +32,17 @@ def register(app: AsyncApp, settings: Settings) -> None:
             await respond(text=busy)
             return
         team = shortcut["team"]["id"]
-        await jobs.start(
-            jobs.ThreadRequest(
-                workflow_id=f"{team}:{shortcut['trigger_id']}",
-                team_id=team,
-                user_id=shortcut["user"]["id"],
-                channel_id=channel,
-                thread_ts=thread_ts,
-                link=links[0],
-                origin="shortcut",
-            )
+        request = jobs.ThreadRequest(
+            workflow_id=f"{team}:{shortcut['trigger_id']}",
+            team_id=team,
+            user_id=shortcut["user"]["id"],
+            channel_id=channel,
+            thread_ts=thread_ts,
+            link=links[0],
+            origin="shortcut",
         )
+        refused = await admit(settings, request)
+        if refused:
+            await respond(text=refused)
+            return
+        await jobs.start(request)

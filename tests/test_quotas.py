@@ -1,0 +1,103 @@
+"""Fair use: the limits, with a frozen clock, and their bookkeeping in the store."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.models import DebateResult, Depth, Document, Usage, Verdict
+from bot.quotas import Activity, Limits, refusal
+from bot.store import DebateRow, Store
+
+NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
+LIMITS = Limits(
+    user_burst=2,
+    channel_burst=3,
+    burst_window=timedelta(minutes=5),
+    user_hourly=4,
+    channel_hourly=6,
+    user_running=1,
+    daily_budget_usd=10.0,
+)
+
+
+def seen(user: list[int] = (), channel: list[int] = (), running: int = 0, spent: float = 0.0) -> Activity:
+    """Requests `n` minutes ago."""
+    return Activity(
+        [NOW - timedelta(minutes=m) for m in user],
+        [NOW - timedelta(minutes=m) for m in channel],
+        running,
+        spent,
+    )
+
+
+def test_within_every_limit() -> None:
+    assert refusal(seen(user=[30], channel=[1, 2]), LIMITS, NOW) is None
+
+
+def test_user_burst_says_when_to_retry_in_the_readers_time_zone() -> None:
+    text = refusal(seen(user=[1, 3]), LIMITS, NOW)
+    assert text is not None and "You have started 2 debates in the last few minutes" in text
+    retry = int((NOW - timedelta(minutes=3) + timedelta(minutes=5)).timestamp())
+    assert f"<!date^{retry}^{{time}}|14:02 UTC>" in text
+
+
+def test_channel_burst_and_hourly_limits() -> None:
+    assert "This channel has started 3" in (refusal(seen(channel=[1, 2, 4]), LIMITS, NOW) or "")
+    assert "in the last hour" in (refusal(seen(user=[10, 20, 30, 40]), LIMITS, NOW) or "")
+    assert refusal(seen(user=[10, 20, 30, 61]), LIMITS, NOW) is None  # the oldest fell out of the hour
+
+
+def test_one_running_debate_per_user() -> None:
+    assert "already have a debate running" in (refusal(seen(running=1), LIMITS, NOW) or "")
+
+
+def test_daily_budget_comes_first_and_resets_at_midnight_utc() -> None:
+    text = refusal(seen(spent=10.0), LIMITS, NOW) or ""
+    assert "today's budget ($10.00)" in text and "Nothing was sent to the model" in text
+    assert f"<!date^{int(datetime(2026, 11, 23, tzinfo=UTC).timestamp())}^" in text
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(f"sqlite:///{tmp_path}/quotas.sqlite")
+
+
+def row(i: int, user: str = "U1", channel: str = "C1") -> DebateRow:
+    return DebateRow(
+        id=f"T:{i}", team_id="T", user_id=user, channel_id=channel, thread_ts=None, link="https://x"
+    )
+
+
+def test_store_counts_admissions_and_running_debates(store: Store) -> None:
+    assert store.admit(row(1), LIMITS, NOW) is None
+    assert "already have a debate running" in (store.admit(row(2), LIMITS, NOW) or "")
+    store.finished("T:1", None, "done")
+    assert store.admit(row(3), LIMITS, NOW + timedelta(minutes=1)) is None
+    store.finished("T:3", None, "done")
+    assert "in the last few minutes" in (store.admit(row(4), LIMITS, NOW + timedelta(minutes=2)) or "")
+    assert store.admit(row(5), LIMITS, NOW + timedelta(minutes=7)) is None, "the burst window moved on"
+
+
+def test_a_redelivered_request_is_not_counted_twice(store: Store) -> None:
+    assert store.admit(row(1), LIMITS, NOW) is None
+    assert store.admit(row(1), LIMITS, NOW) is None
+
+
+def test_spend_of_finished_debates_counts_toward_the_budget(store: Store) -> None:
+    assert store.admit(row(1), LIMITS, NOW) is None
+    verdict = Verdict(
+        headline="h", assumptions=[], one_way_doors=[], disagreements=[], open_questions=[], next_steps=[]
+    )
+    result = DebateResult(
+        document=Document(title="t", source="s", text="x"),
+        personas=[],
+        depth=Depth.QUICK,
+        model="m",
+        judge_model="m",
+        turns=[],
+        verdict=verdict,
+        usage=Usage(cost_usd=12.5),
+    )
+    store.finished("T:1", result, "done")
+    assert "today's budget" in (store.admit(row(2, user="U2", channel="C2"), LIMITS, NOW) or "")
