@@ -6,6 +6,8 @@ Names of the outside contract (DESIGN.md) are kept verbatim as aliases; everythi
 
 from __future__ import annotations
 
+import os
+import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -75,7 +77,9 @@ class Settings(BaseSettings):
         default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url")
     )
     max_concurrent_debates: int = Field(
-        default=8, ge=1, description="Debates running at once across all replicas (the Anthropic account's capacity)."
+        default=8,
+        ge=1,
+        description="Debates running at once across all replicas (the Anthropic account's capacity).",
     )
     quota_user_burst: int = Field(default=3, ge=1, description="Debates a user may start per burst window.")
     quota_channel_burst: int = Field(default=5, ge=1)
@@ -106,6 +110,11 @@ class Settings(BaseSettings):
         description="Read docs as the requester (domain-wide delegation) instead of checking access.",
     )
     google_max_retries: int = Field(default=3, ge=0, le=10)
+
+    executor_id: str = Field(
+        default_factory=lambda: os.environ.get("HOSTNAME") or socket.gethostname(),
+        description="Stable per replica (DOCDEBATE_EXECUTOR_ID): a restarted replica resumes its own work.",
+    )
 
     # --- state ---
     database_url: str = Field(

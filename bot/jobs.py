@@ -31,7 +31,7 @@ from bot.slack.poster import Poster
 from bot.slack.safety import LinkPolicy, escape
 from bot.sources import Requester, load_document
 from bot.sources.google import is_google_link
-from bot.store import DebateRow, Store
+from bot.store import DebateRow, Store, sqlalchemy_url
 
 log = logging.getLogger(__name__)
 QUEUE_POLL_S = 0.2
@@ -88,11 +88,12 @@ def launch(settings: Settings, poster: Poster) -> None:
     DBOS(
         config={
             "name": "docdebate",
-            "system_database_url": settings.database_url,
+            "system_database_url": sqlalchemy_url(settings.database_url),
             "log_level": "WARNING",
             # Recovery only resumes workflows of the same application version; DBOS's default is a hash of the
             # code, which would strand in-flight debates at every deploy.
             "application_version": __version__,
+            "executor_id": settings.executor_id,
         }
     )
     DBOS.launch()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,20 @@ def cli_env(fake_anthropic: FakeAnthropic, tmp_path: Path) -> dict[str, str]:
         "COLUMNS": "120",
         "TERM": "dumb",
     }
+
+
+def database_url(tmp_path: Path) -> str:
+    """A fresh, empty database for one bot (or several sharing it): SQLite, or a new database on the
+    PostgreSQL server named by DOCDEBATE_TEST_POSTGRES (CI runs the end-to-end tests on both)."""
+    server = os.environ.get("DOCDEBATE_TEST_POSTGRES")
+    if not server:
+        return f"sqlite:///{tmp_path}/docdebate.sqlite"
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
 
 
 def run_cli(args: list[str], env: dict[str, str], cwd: Path | None = None, timeout: float = 90) -> CliResult:

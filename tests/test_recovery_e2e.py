@@ -14,12 +14,14 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.conftest import database_url
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.slack_fake import FakeSlack
 from tests.pages import serve_pages
@@ -37,6 +39,7 @@ class Harness:
     site: str
     work: Path
     port: int
+    database: str
     proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -94,7 +97,7 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
         serve_pages({"/doc": ("text/markdown", DOC)}) as site,
     ):
         anthropic.latency_s = 0.8
-        h = Harness(slack, anthropic, site, tmp_path, _free_port())
+        h = Harness(slack, anthropic, site, tmp_path, _free_port(), database_url(tmp_path))
         h.start()
         try:
             yield h
@@ -170,3 +173,35 @@ def test_a_user_over_the_running_limit_is_told_and_nothing_reaches_the_model(har
     harness.slack.wait_for(summary_posted("CQ1"), timeout=60)
     assert not [c for c in harness.slack.calls_to("chat.postMessage") if c.args.get("channel") == "CQ2"]
     assert len(harness.anthropic.requests) == 1 + 3 + 1  # one quick debate: warm-up, openings, judge
+
+
+def test_two_processes_sharing_a_database_race_for_one_event_and_run_it_once(harness: Harness) -> None:
+    """Two replicas behind a load balancer: Slack's first delivery and its retry land on different ones."""
+    other = Harness(
+        harness.slack, harness.anthropic, harness.site, harness.work, _free_port(), harness.database
+    )
+    other.start()
+    try:
+        trigger = "7777.8888.race"
+        senders = [
+            SlackSender(f"http://127.0.0.1:{h.port}", SECRET, slack=harness.slack) for h in (harness, other)
+        ]
+        with ThreadPoolExecutor(4) as pool:
+            answers = [
+                pool.submit(
+                    s.slash_command,
+                    f"<{harness.site}/doc> --depth quick",
+                    channel_id="CRACE",
+                    trigger_id=trigger,
+                    retry_num=n,
+                )
+                for n, s in enumerate(senders * 2)
+            ]
+            assert all(a.result().status_code == 200 for a in answers)
+        harness.slack.wait_for(summary_posted("CRACE"), timeout=60)
+        time.sleep(1.0)
+        posts = [c for c in harness.slack.calls_to("chat.postMessage") if c.args.get("channel") == "CRACE"]
+        assert len([c for c in posts if not c.args.get("thread_ts")]) == 1
+        assert len(harness.anthropic.requests) == 1 + 3 + 1
+    finally:
+        other.stop(signal.SIGTERM)

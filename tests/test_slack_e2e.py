@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, database_url
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.google_fake import FakeGoogle
 from tests.fakes.slack_fake import FakeSlack
@@ -80,7 +80,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
             "SLACK_BOT_TOKEN": slack.bot_token,
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": slack.api_url,
-            "DATABASE_URL": f"sqlite:///{work}/docdebate.sqlite",
+            "DATABASE_URL": database_url(work),
             "DOCDEBATE_ALLOW_PRIVATE_URLS": "true",
             "DOCDEBATE_SLACK_UPDATE_INTERVAL_S": "0.05",
             "DOCDEBATE_LLM_RETRY_AFTER_CAP_S": "0.5",

@@ -1,43 +1,27 @@
-"""History of debates (App Home, follow-ups): one SQLAlchemy table next to DBOS's own tables."""
+"""History of debates and fair-use bookkeeping: one table next to DBOS's own, migrated with Alembic."""
 
 from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, Float, Integer, String, Text, create_engine, func, or_, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot import quotas
 from bot.models import DebateResult
 from bot.quotas import Limits
+from bot.store.schema import DebateRow
+
+__all__ = ["DebateRow", "Store", "sqlalchemy_url"]
 
 # One admission at a time in this process, so two quick requests cannot both pass a limit of one.
 _ADMISSION = threading.Lock()
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class DebateRow(Base):
-    __tablename__ = "docdebate_debates"
-
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # the workflow id
-    team_id: Mapped[str] = mapped_column(String(32))
-    user_id: Mapped[str] = mapped_column(String(32), index=True)
-    channel_id: Mapped[str] = mapped_column(String(32))
-    thread_ts: Mapped[str | None] = mapped_column(String(32), index=True)
-    link: Mapped[str] = mapped_column(Text)
-    title: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running | done | failed
-    headline: Mapped[str | None] = mapped_column(Text)
-    one_way_doors: Mapped[int] = mapped_column(Integer, default=0)
-    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
-    result_json: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 def _utc(moment: datetime) -> datetime:
@@ -45,10 +29,20 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def sqlalchemy_url(url: str) -> str:
+    """`DATABASE_URL` for SQLAlchemy: a bare `postgresql://` means psycopg 3, the driver we ship."""
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
 @lru_cache(maxsize=4)
 def engine(url: str) -> Engine:
-    made = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    Base.metadata.create_all(made)
+    """The engine for `url`, its schema migrated to the latest revision (Alembic)."""
+    made = create_engine(sqlalchemy_url(url))
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with made.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
     return made
 
 
@@ -58,6 +52,12 @@ class Store:
 
     def admit(self, row: DebateRow, limits: Limits, now: datetime) -> str | None:
         """Record a request if the quotas allow it (status "queued"); else the refusal, and nothing recorded."""
+        try:
+            return self._admit(row, limits, now)
+        except IntegrityError:
+            return None  # another replica admitted the same request (Slack's retry) a moment ago
+
+    def _admit(self, row: DebateRow, limits: Limits, now: datetime) -> str | None:
         hour_ago, midnight = now - timedelta(hours=1), now.replace(hour=0, minute=0, second=0, microsecond=0)
         with _ADMISSION, Session(self._engine) as session, session.begin():
             if session.get(DebateRow, row.id) is not None:
