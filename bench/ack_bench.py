@@ -34,7 +34,9 @@ from tests.slack_requests import sign  # noqa: E402
 SECRET = "bench-secret"
 
 
-def start_bot(slack: FakeSlack, anthropic: FakeAnthropic, work: Path, port: int) -> subprocess.Popen[bytes]:
+def start_bot(
+    slack: FakeSlack, anthropic: FakeAnthropic, work: Path, port: int, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(work),
@@ -45,6 +47,7 @@ def start_bot(slack: FakeSlack, anthropic: FakeAnthropic, work: Path, port: int)
         "SLACK_API_URL": slack.api_url,
         "DATABASE_URL": f"sqlite:///{work}/bench.sqlite",
         "DOCDEBATE_ALLOW_PRIVATE_URLS": "true",
+        **(extra_env or {}),
     }
     exe = Path(sys.executable).parent / "docdebate"
     proc = subprocess.Popen(
@@ -64,7 +67,7 @@ def start_bot(slack: FakeSlack, anthropic: FakeAnthropic, work: Path, port: int)
     raise SystemExit("the bot did not start")
 
 
-def signed_command(text: str, channel: str, trigger: str) -> tuple[bytes, dict[str, str]]:
+def signed_command(text: str, channel: str, trigger: str, user: str = "U123") -> tuple[bytes, dict[str, str]]:
     """A slash command body and headers as Slack would send them, signed ahead of time."""
     body = urlencode(
         {
@@ -73,7 +76,7 @@ def signed_command(text: str, channel: str, trigger: str) -> tuple[bytes, dict[s
             "team_domain": "bench",
             "channel_id": channel,
             "channel_name": channel,
-            "user_id": "U123",
+            "user_id": user,
             "user_name": "bench",
             "command": "/debate",
             "text": text,
@@ -126,9 +129,14 @@ def main() -> None:
         try:
             text = f"<{site}/doc> --depth quick"
             asyncio.run(fire(url, [signed_command(text, "CWARM", "warm.1")]))  # first-request setup
-            help_only = [signed_command("help", f"H{i:04d}", f"h{i}.{time.time()}") for i in range(args.n)]
+            help_only = [
+                signed_command("help", f"H{i:04d}", f"h{i}.{time.time()}", f"UH{i:04d}")
+                for i in range(args.n)
+            ]
             ack_only = asyncio.run(fire(url, help_only))
-            requests = [signed_command(text, f"C{i:04d}", f"{i}.{time.time()}") for i in range(args.n)]
+            requests = [
+                signed_command(text, f"C{i:04d}", f"{i}.{time.time()}", f"U{i:04d}") for i in range(args.n)
+            ]
             latencies = asyncio.run(fire(url, requests))
             started = len(
                 [c for c in slack.calls_to("chat.postMessage") if c.args.get("channel", "")[:1] == "C"]
