@@ -300,6 +300,14 @@ async def debate_workflow(request: ThreadRequest) -> None:
     except SlackApiError as exc:
         await tell_requester(request, slack_failure(str(exc.response.get("error"))))
         await record_finished(request, None, "failed")
+    except Exception:  # a bug: still never silence in the thread; the traceback goes to the log
+        log.exception("debate %s failed", request.workflow_id)
+        await post_notice(
+            request.channel_id,
+            thread_ts,
+            "Something went wrong on my side and the debate stopped. It has been logged; please try again.",
+        )
+        await record_finished(request, None, "failed")
 
 
 def slack_failure(error: str) -> str:

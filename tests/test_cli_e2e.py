@@ -283,3 +283,12 @@ def test_runs_from_another_directory(cli_env: dict[str, str], tmp_path: Path) ->
     result = run_cli(["review", str(PLAN), "--format", "json", "--depth", "quick"], cli_env, cwd=tmp_path)
     assert result.code == 0, result.stderr
     assert {t["persona"] for t in json.loads(result.stdout)["turns"]} == set(PANEL)
+
+
+def test_a_529_overload_storm_with_retry_after_still_completes(
+    cli_env: dict[str, str], fake_anthropic: FakeAnthropic
+) -> None:
+    fake_anthropic.fail_next(5, status=529, retry_after=0.1)
+    data = review_json(cli_env, "--depth", "quick")
+    assert data["verdict"]["headline"]
+    assert sum(r.status == 529 for r in fake_anthropic.requests) == 5
