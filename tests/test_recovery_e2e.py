@@ -169,7 +169,13 @@ def test_a_user_over_the_running_limit_is_told_and_nothing_reaches_the_model(har
     sender.slash_command(f"<{harness.site}/doc> --depth quick", channel_id="CQ1")
     harness.wait_models(lambda reqs: len(reqs) >= 1)
     second = sender.slash_command(f"<{harness.site}/doc> --depth quick", channel_id="CQ2")
-    assert "already have a debate running" in second.text
+    assert second.status_code == 200  # acknowledged at once; the refusal replaces the ack (response_url)
+    refusal = harness.slack.wait_for(
+        lambda s: [
+            c for c in s.calls_to("response_url") if "already have a debate running" in json.dumps(c.args)
+        ]
+    )
+    assert refusal[0].args.get("replace_original") is True
     harness.slack.wait_for(summary_posted("CQ1"), timeout=60)
     assert not [c for c in harness.slack.calls_to("chat.postMessage") if c.args.get("channel") == "CQ2"]
     assert len(harness.anthropic.requests) == 1 + 3 + 1  # one quick debate: warm-up, openings, judge

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import jobs
 from bot.config import Settings
@@ -16,7 +16,7 @@ from bot.slack.safety import escape
 
 def register(app: AsyncApp, settings: Settings) -> None:
     @app.command("/debate")
-    async def debate_command(ack: AsyncAck, command: dict[str, Any]) -> None:
+    async def debate_command(ack: AsyncAck, respond: AsyncRespond, command: dict[str, Any]) -> None:
         try:
             args = parse_command(command.get("text", ""))
             check_personas(settings, args.personas)
@@ -40,9 +40,10 @@ def register(app: AsyncApp, settings: Settings) -> None:
             depth=args.depth,
             origin="command",
         )
+        # Acknowledge first, decide after: the quota check is a database write, and Slack waits on the ack.
+        await ack(text=f":mag: Reading <{escape(args.link)}>… the debate will open in this channel.")
         refused = await admit(settings, request)
         if refused:
-            await ack(text=refused)
+            await respond(text=refused, replace_original=True, response_type="ephemeral")
             return
-        await ack(text=f":mag: Reading <{escape(args.link)}>… the debate will open in this channel.")
         await jobs.start(request)
