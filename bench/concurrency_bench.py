@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ack_bench import fire, signed_command, start_bot  # noqa: E402
+from bench.ack_bench import fire, signed_command, start  # noqa: E402
 from tests.fakes.anthropic_fake import FakeAnthropic  # noqa: E402
 from tests.fakes.slack_fake import FakeSlack  # noqa: E402
 from tests.pages import serve_pages  # noqa: E402
@@ -69,8 +69,7 @@ def main() -> None:
     ):
         anthropic.latency_s, anthropic.per_token_s = args.latency, 0.002
         port = 39000 + os.getpid() % 1000
-        env = {"DOCDEBATE_MAX_CONCURRENT_DEBATES": str(args.n), "DOCDEBATE_QUOTA_CHANNEL_BURST": "1000"}
-        bot = start_bot(slack, anthropic, Path(tmp), port, env)
+        bot = start(slack, anthropic, Path(tmp), port, DOCDEBATE_MAX_CONCURRENT_DEBATES=str(args.n))
         url = f"http://127.0.0.1:{port}/slack/events"
         try:
             one = run_wave(url, slack, site, "a", 1)

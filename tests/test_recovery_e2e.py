@@ -7,10 +7,8 @@ one summary, and only the model calls in flight at the crash paid for twice.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,15 +16,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.bot_process import SECRET, bot_env, free_port, start_bot
 from tests.conftest import database_url
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.slack_fake import FakeSlack
 from tests.pages import serve_pages
 from tests.slack_requests import SlackSender
-from tests.test_slack_e2e import SECRET, _free_port, summary_posted
+from tests.test_slack_e2e import summary_posted
 
 DOC = (Path(__file__).resolve().parent.parent / "examples" / "design-doc.md").read_text()
 CALLS_PER_DEBATE = 8  # warm-up, 3 openings, 3 rebuttals, judge
@@ -43,36 +41,15 @@ class Harness:
     proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {
-            "PATH": os.environ["PATH"],
-            "HOME": str(self.work),
-            "ANTHROPIC_API_KEY": "k",
-            "ANTHROPIC_BASE_URL": self.anthropic.base_url,
-            "SLACK_BOT_TOKEN": self.slack.bot_token,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": self.slack.api_url,
-            "DATABASE_URL": f"sqlite:///{self.work}/docdebate.sqlite",
-            "DOCDEBATE_ALLOW_PRIVATE_URLS": "true",
-            "DOCDEBATE_SLACK_UPDATE_INTERVAL_S": "0.2",
-            "DOCDEBATE_SHUTDOWN_GRACE_S": "1",
-        }
-        exe = Path(sys.executable).parent / "docdebate"
-        log = (self.work / "bot.log").open("ab")
-        self.proc = subprocess.Popen(
-            [str(exe), "serve", "--http", "--port", str(self.port), "--host", "127.0.0.1"],
-            env=env,
-            cwd=self.work,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        env = bot_env(
+            self.slack,
+            self.anthropic,
+            self.work,
+            self.database,
+            DOCDEBATE_SLACK_UPDATE_INTERVAL_S="0.2",
+            DOCDEBATE_SHUTDOWN_GRACE_S="1",
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise TimeoutError((self.work / "bot.log").read_text())
+        self.proc = start_bot(env, self.port, self.work, (self.work / "bot.log").open("ab"))
 
     def stop(self, sig: int) -> int:
         assert self.proc is not None
@@ -97,7 +74,7 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
         serve_pages({"/doc": ("text/markdown", DOC)}) as site,
     ):
         anthropic.latency_s = 0.8
-        h = Harness(slack, anthropic, site, tmp_path, _free_port(), database_url(tmp_path))
+        h = Harness(slack, anthropic, site, tmp_path, free_port(), database_url(tmp_path))
         h.start()
         try:
             yield h
@@ -184,7 +161,7 @@ def test_a_user_over_the_running_limit_is_told_and_nothing_reaches_the_model(har
 def test_two_processes_sharing_a_database_race_for_one_event_and_run_it_once(harness: Harness) -> None:
     """Two replicas behind a load balancer: Slack's first delivery and its retry land on different ones."""
     other = Harness(
-        harness.slack, harness.anthropic, harness.site, harness.work, _free_port(), harness.database
+        harness.slack, harness.anthropic, harness.site, harness.work, free_port(), harness.database
     )
     other.start()
     try:

@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.bot_process import SECRET, bot_env, free_port, start_bot
 from tests.conftest import EXAMPLES, database_url
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.google_fake import FakeGoogle
@@ -24,7 +24,6 @@ from tests.fakes.slack_fake import FakeSlack
 from tests.pages import serve_pages
 from tests.slack_requests import SlackSender
 
-SECRET = "signing-secret"
 SERVICE_ACCOUNT = "docdebate@proj.iam.gserviceaccount.com"
 TITLES = {"skeptic": "The Skeptic", "exec": "The Exec", "engineer": "The Engineer"}
 HOSTILE = (
@@ -71,39 +70,25 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         share_google_doc(google)
         slack.add_user("U123", "alice@acme.example", name="alice")
         slack.add_user("U666", "mallory@elsewhere.example", name="mallory")
-        port = _free_port()
-        env = {
-            "PATH": os.environ["PATH"],
-            "HOME": str(work),
-            "ANTHROPIC_API_KEY": "test-key",
-            "ANTHROPIC_BASE_URL": anthropic.base_url,
-            "SLACK_BOT_TOKEN": slack.bot_token,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "DATABASE_URL": database_url(work),
-            "DOCDEBATE_ALLOW_PRIVATE_URLS": "true",
-            "DOCDEBATE_SLACK_UPDATE_INTERVAL_S": "0.05",
-            "DOCDEBATE_LLM_RETRY_AFTER_CAP_S": "0.5",
+        port = free_port()
+        env = bot_env(
+            slack,
+            anthropic,
+            work,
+            database_url(work),
+            DOCDEBATE_SLACK_UPDATE_INTERVAL_S="0.05",
+            DOCDEBATE_LLM_RETRY_AFTER_CAP_S="0.5",
             # Every test here acts as the same few users: fair-use limits are tested on their own.
-            "DOCDEBATE_QUOTA_USER_BURST": "1000",
-            "DOCDEBATE_QUOTA_CHANNEL_BURST": "1000",
-            "DOCDEBATE_QUOTA_USER_HOURLY": "1000",
-            "DOCDEBATE_QUOTA_CHANNEL_HOURLY": "1000",
-            "DOCDEBATE_QUOTA_USER_RUNNING": "1000",
-            "GOOGLE_APPLICATION_CREDENTIALS": str(key),
-            "GOOGLE_API_URL": google.base_url,
-        }
-        exe = Path(sys.executable).parent / "docdebate"
-        proc = subprocess.Popen(
-            [str(exe), "serve", "--http", "--port", str(port), "--host", "127.0.0.1"],
-            env=env,
-            cwd=work,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+            DOCDEBATE_QUOTA_USER_BURST="1000",
+            DOCDEBATE_QUOTA_CHANNEL_BURST="1000",
+            DOCDEBATE_QUOTA_USER_HOURLY="1000",
+            DOCDEBATE_QUOTA_CHANNEL_HOURLY="1000",
+            DOCDEBATE_QUOTA_USER_RUNNING="1000",
+            GOOGLE_APPLICATION_CREDENTIALS=str(key),
+            GOOGLE_API_URL=google.base_url,
         )
+        proc = start_bot(env, port, work, subprocess.PIPE)
         url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, proc)
         try:
             yield Bot(url, slack, anthropic, google, site, proc)
         finally:
@@ -113,28 +98,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 out, _ = proc.communicate()
-            assert "Traceback" not in out, out
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"bot exited: {proc.stdout.read() if proc.stdout else ''}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise TimeoutError("bot did not become healthy")
+            printed = out.decode("utf-8", "replace")
+            assert "Traceback" not in printed, printed
 
 
 def posts(slack: FakeSlack, channel: str) -> list:

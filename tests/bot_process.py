@@ -1,0 +1,68 @@
+"""Running the installed `docdebate serve --http` against the fakes, as tests and benchmarks do."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+from tests.fakes.anthropic_fake import FakeAnthropic
+from tests.fakes.slack_fake import FakeSlack
+
+SECRET = "signing-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bot_env(
+    slack: FakeSlack, anthropic: FakeAnthropic, work: Path, database: str, **extra: str
+) -> dict[str, str]:
+    """A bot's whole environment: the fakes' endpoints, a database, private URLs allowed (the page server
+    is on loopback), and `extra` settings (`DOCDEBATE_…`) on top. Nothing is inherited but PATH."""
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(work),
+        "ANTHROPIC_API_KEY": anthropic.api_key or "any",
+        "ANTHROPIC_BASE_URL": anthropic.base_url,
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": database,
+        "DOCDEBATE_ALLOW_PRIVATE_URLS": "true",
+        **extra,
+    }
+
+
+def start_bot(
+    env: dict[str, str], port: int, cwd: Path, output: IO[Any] | int | None
+) -> subprocess.Popen[Any]:
+    """Start the bot in HTTP mode and return once `/health` answers (or raise with what it printed)."""
+    exe = Path(sys.executable).parent / "docdebate"
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--http", "--port", str(port), "--host", "127.0.0.1"],
+        env=env,
+        cwd=cwd,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the bot exited with {proc.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise TimeoutError("the bot did not become healthy in 30 s")
