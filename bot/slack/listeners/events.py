@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -32,6 +33,12 @@ async def thread_link(client: AsyncWebClient, channel: str, thread_ts: str, text
             return None
 
 
+async def debated(channel: str, thread_ts: str) -> bool:
+    """Whether this thread already holds a finished debate (a question to it is then a follow-up)."""
+    found = await asyncio.to_thread(jobs.runtime().store.latest_result_in_thread, channel, thread_ts)
+    return found is not None
+
+
 def register(app: AsyncApp, settings: Settings) -> None:
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -57,20 +64,13 @@ def register(app: AsyncApp, settings: Settings) -> None:
         )
         if await jobs.exists(workflow_id):  # Slack delivered this event again: it is already being handled
             return
-        busy = busy_message(settings, channel, thread_ts)
+        busy = await busy_message(channel, thread_ts)
         if busy:
             await tell(busy)
             return
         question = strip_mentions(event.get("text", ""))
-        store = jobs.runtime().store
-        if (
-            question
-            and not links_in(event.get("text", ""))
-            and store.latest_result_in_thread(channel, thread_ts)
-        ):
-            await jobs.start(
-                request.model_copy(update={"question": question, "link": "(this thread's debate)"})
-            )
+        if question and not links_in(event.get("text", "")) and await debated(channel, thread_ts):
+            await start(request.model_copy(update={"question": question, "link": "(this thread's debate)"}))
             return
         try:
             args = parse_command(event.get("text", ""))

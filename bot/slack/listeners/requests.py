@@ -20,13 +20,15 @@ def check_personas(settings: Settings, names: list[str]) -> None:
         select_panel(load_personas(settings.personas_dir), names)
 
 
-def busy_message(settings: Settings, channel: str, thread_ts: str) -> str | None:
-    running = jobs.runtime().store.running_in_thread(channel, thread_ts)
+async def busy_message(channel: str, thread_ts: str) -> str | None:
+    """What to say if a debate is already under way in this thread (the lookup runs off the event loop)."""
+    running = await asyncio.to_thread(jobs.runtime().store.running_in_thread, channel, thread_ts)
     if running is None:
         return None
+    what = f"A debate on <{escape(running.link)}|this doc>" if running.link.startswith("http") else "A debate"
     return (
-        f":hourglass: A debate on <{escape(running.link)}|this doc> is already running in this thread; "
-        "its verdict will land here. Mention me again after it to ask a follow-up."
+        f":hourglass: {what} is already running in this thread; its answer will land here. Mention me again "
+        "after it to ask a follow-up."
     )
 
 

@@ -27,7 +27,7 @@ def register(app: AsyncApp, settings: Settings) -> None:
                 text=":link: That message has no link to a doc. Use the shortcut on a message with one."
             )
             return
-        busy = busy_message(settings, channel, thread_ts)
+        busy = await busy_message(channel, thread_ts)
         if busy:
             await respond(text=busy)
             return
