@@ -1,13 +1,16 @@
 """Fair use: the limits, with a frozen clock, and their bookkeeping in the store."""
 
+import multiprocessing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.models import DebateResult, Depth, Document, Usage, Verdict
 from bot.quotas import Activity, Limits, refusal
 from bot.store import DebateRow, Store
+from tests.conftest import database_url
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 LIMITS = Limits(
@@ -101,3 +104,27 @@ def test_spend_of_finished_debates_counts_toward_the_budget(store: Store) -> Non
     )
     store.finished("T:1", result, "done")
     assert "today's budget" in (store.admit(row(2, user="U2", channel="C2"), LIMITS, NOW) or "")
+
+
+def _admit_at_the_barrier(url: str, i: int, barrier: Any, answers: Any) -> None:
+    store = Store(url)
+    barrier.wait()
+    answers.put(store.admit(row(i), LIMITS, NOW))
+
+
+def test_processes_admitting_one_user_at_the_same_instant_take_turns(tmp_path: Path) -> None:
+    """Replicas share only the database: a running limit of one must hold across processes."""
+    url = database_url(tmp_path)
+    Store(url)  # migrate once, before the race
+    context = multiprocessing.get_context("spawn")
+    barrier, answers = context.Barrier(6), context.Queue()
+    racers = [
+        context.Process(target=_admit_at_the_barrier, args=(url, i, barrier, answers)) for i in range(6)
+    ]
+    for racer in racers:
+        racer.start()
+    results = [answers.get(timeout=60) for _ in racers]
+    for racer in racers:
+        racer.join(timeout=30)
+    assert results.count(None) == 1, results
+    assert all("already have a debate running" in r for r in results if r)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -10,19 +9,17 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, func, or_, select
+from sqlalchemy import Engine, create_engine, event, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import quotas
 from bot.models import DebateResult
 from bot.quotas import Limits
-from bot.store.schema import DebateRow
+from bot.store.schema import AdmissionLockRow, DebateRow
 
 __all__ = ["DebateRow", "Store", "sqlalchemy_url"]
-
-# One admission at a time in this process, so two quick requests cannot both pass a limit of one.
-_ADMISSION = threading.Lock()
 
 
 def _utc(moment: datetime) -> datetime:
@@ -72,7 +69,8 @@ class Store:
 
     def _admit(self, row: DebateRow, limits: Limits, now: datetime) -> str | None:
         hour_ago, midnight = now - timedelta(hours=1), now.replace(hour=0, minute=0, second=0, microsecond=0)
-        with _ADMISSION, Session(self._engine) as session, session.begin():
+        with Session(self._engine) as session, session.begin():
+            self._take_turn(session, row.user_id)
             if session.get(DebateRow, row.id) is not None:
                 return None  # Slack delivered this request again: admitted already
             recent = session.execute(
@@ -102,6 +100,20 @@ class Store:
                 row.status, row.created_at = "queued", now
                 session.add(row)
             return refused
+
+    def _take_turn(self, session: Session, user_id: str) -> None:
+        """Wait until no other admission of this user is in progress, in any process (see AdmissionLockRow).
+
+        The write comes first in the transaction, so everything read after it is read under the lock."""
+        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        session.execute(
+            dialect.insert(AdmissionLockRow).values(user_id=user_id, admissions=0).on_conflict_do_nothing()
+        )
+        session.execute(
+            update(AdmissionLockRow)
+            .where(AdmissionLockRow.user_id == user_id)
+            .values(admissions=AdmissionLockRow.admissions + 1)
+        )
 
     def started(self, row: DebateRow) -> None:
         with Session(self._engine) as session, session.begin():

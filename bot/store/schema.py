@@ -29,3 +29,22 @@ class DebateRow(Base):
     result_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReplicaRow(Base):
+    """A serving process's heartbeat, by its DBOS executor id."""
+
+    __tablename__ = "docdebate_replicas"
+
+    executor_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AdmissionLockRow(Base):
+    """One row per user, updated first in every admission of theirs: the row lock (Postgres) or the write
+    lock (SQLite) makes concurrent admissions of one user take turns, across processes and replicas."""
+
+    __tablename__ = "docdebate_admission_locks"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    admissions: Mapped[int] = mapped_column(Integer, default=0)
