@@ -115,6 +115,15 @@ class Settings(BaseSettings):
         default_factory=lambda: os.environ.get("HOSTNAME") or socket.gethostname(),
         description="Stable per replica (DOCDEBATE_EXECUTOR_ID): a restarted replica resumes its own work.",
     )
+    replica_heartbeat_s: float = Field(
+        default=10.0, gt=0, description="How often a replica says it is alive."
+    )
+    replica_dead_after_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="A replica silent this long is taken for dead, and another resumes its debates. Keep it "
+        "well above the heartbeat: a replica taken for dead while alive would run its debates twice.",
+    )
 
     # --- state ---
     database_url: str = Field(

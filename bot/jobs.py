@@ -26,6 +26,7 @@ from bot.debate.protocol import Debate, any_new_disagreement
 from bot.errors import DocdebateError, SourceError
 from bot.llm import LLM
 from bot.models import DebateResult, Depth, Document, Persona, Turn, Usage, Verdict
+from bot.replicas import Watch
 from bot.slack import render
 from bot.slack.poster import Poster
 from bot.slack.safety import LinkPolicy, escape
@@ -63,6 +64,7 @@ class Runtime:
     llm: LLM
     poster: Poster
     store: Store
+    watch: Watch
 
 
 _runtime: Runtime | None = None
@@ -84,7 +86,9 @@ def launch(settings: Settings, poster: Poster) -> None:
     the server's loop, it would adopt that loop, and debates would delay the acknowledgements Slack awaits.
     """
     global _runtime, _queue
-    _runtime = Runtime(settings, LLM(settings), poster, Store(settings.database_url))
+    store = Store(settings.database_url)
+    watch = Watch(store, settings.executor_id, settings.replica_heartbeat_s, settings.replica_dead_after_s)
+    _runtime = Runtime(settings, LLM(settings), poster, store, watch)
     DBOS(
         config={
             "name": "docdebate",
@@ -102,12 +106,14 @@ def launch(settings: Settings, poster: Poster) -> None:
     _queue = DBOS.register_queue(
         "debates", global_concurrency=settings.max_concurrent_debates, polling_interval_sec=QUEUE_POLL_S
     )
+    watch.start()
 
 
 def shutdown(grace_s: float) -> None:
     """Stop taking work; give running debates `grace_s` to finish. What is left stays pending in the
     database, and the next process (or another replica) resumes it from its last finished step."""
     DBOS.destroy(destroy_registry=False, workflow_completion_timeout_sec=int(grace_s))
+    runtime().watch.stop(gone=True)
 
 
 async def exists(workflow_id: str) -> bool:

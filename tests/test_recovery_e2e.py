@@ -38,6 +38,7 @@ class Harness:
     work: Path
     port: int
     database: str
+    executor: str = "replica-a"
     proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -48,8 +49,12 @@ class Harness:
             self.database,
             DOCDEBATE_SLACK_UPDATE_INTERVAL_S="0.2",
             DOCDEBATE_SHUTDOWN_GRACE_S="1",
+            DOCDEBATE_EXECUTOR_ID=self.executor,
+            DOCDEBATE_REPLICA_HEARTBEAT_S="0.3",
+            DOCDEBATE_REPLICA_DEAD_AFTER_S="2",
         )
-        self.proc = start_bot(env, self.port, self.work, (self.work / "bot.log").open("ab"))
+        log = (self.work / f"bot-{self.executor}.log").open("ab")
+        self.proc = start_bot(env, self.port, self.work, log)
 
     def stop(self, sig: int) -> int:
         assert self.proc is not None
@@ -136,7 +141,7 @@ def test_sigterm_stops_within_the_grace_and_the_next_process_finishes(harness: H
     started = time.monotonic()
     harness.stop(signal.SIGTERM)
     assert time.monotonic() - started < 30
-    assert "Traceback" not in (harness.work / "bot.log").read_text()
+    assert "Traceback" not in (harness.work / "bot-replica-a.log").read_text()
     harness.start()
     assert_one_complete_thread(harness, "CTERM")
 
@@ -161,7 +166,13 @@ def test_a_user_over_the_running_limit_is_told_and_nothing_reaches_the_model(har
 def test_two_processes_sharing_a_database_race_for_one_event_and_run_it_once(harness: Harness) -> None:
     """Two replicas behind a load balancer: Slack's first delivery and its retry land on different ones."""
     other = Harness(
-        harness.slack, harness.anthropic, harness.site, harness.work, free_port(), harness.database
+        harness.slack,
+        harness.anthropic,
+        harness.site,
+        harness.work,
+        free_port(),
+        harness.database,
+        "replica-b",
     )
     other.start()
     try:
@@ -186,5 +197,40 @@ def test_two_processes_sharing_a_database_race_for_one_event_and_run_it_once(har
         posts = [c for c in harness.slack.calls_to("chat.postMessage") if c.args.get("channel") == "CRACE"]
         assert len([c for c in posts if not c.args.get("thread_ts")]) == 1
         assert len(harness.anthropic.requests) == 1 + 3 + 1
+    finally:
+        other.stop(signal.SIGTERM)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
+def test_a_replica_that_never_comes_back_has_its_debate_finished_by_another(
+    harness: Harness, sig: int
+) -> None:
+    harness.anthropic.latency_s = 2.5  # long enough to start replica B while A is still debating
+    channel = f"CTAKE{int(sig)}"
+    SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack).slash_command(
+        f"<{harness.site}/doc>", channel_id=channel
+    )
+    harness.wait_models(lambda reqs: len(reqs) >= 1)  # replica A has taken the debate
+    other = Harness(
+        harness.slack,
+        harness.anthropic,
+        harness.site,
+        harness.work,
+        free_port(),
+        harness.database,
+        "replica-b",
+    )
+    other.start()
+    try:
+        harness.wait_models(lambda reqs: len(reqs) >= 7)  # A is in the rebuttals
+        before = harness.anthropic.requests
+        harness.stop(sig)  # and A never starts again
+        assert_one_complete_thread(harness, channel)
+        repeated = len(harness.anthropic.requests) - CALLS_PER_DEBATE
+        assert 0 < repeated <= in_flight(before), (repeated, in_flight(before))
+        assert (
+            "taking over the pending debates of replicas replica-a"
+            in (harness.work / "bot-replica-b.log").read_text()
+        )
     finally:
         other.stop(signal.SIGTERM)

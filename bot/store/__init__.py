@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, func, or_, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot import quotas
 from bot.models import DebateResult
 from bot.quotas import Limits
-from bot.store.schema import AdmissionLockRow, DebateRow
+from bot.store.schema import AdmissionLockRow, DebateRow, ReplicaRow
 
 __all__ = ["DebateRow", "Store", "sqlalchemy_url"]
 
@@ -101,19 +101,45 @@ class Store:
                 session.add(row)
             return refused
 
+    def _insert(self, table: type[AdmissionLockRow] | type[ReplicaRow]) -> sqlite.Insert:
+        """INSERT with the dialect's ON CONFLICT clauses (Postgres and SQLite spell them alike)."""
+        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)  # type: ignore[no-any-return]
+
     def _take_turn(self, session: Session, user_id: str) -> None:
         """Wait until no other admission of this user is in progress, in any process (see AdmissionLockRow).
 
         The write comes first in the transaction, so everything read after it is read under the lock."""
-        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
         session.execute(
-            dialect.insert(AdmissionLockRow).values(user_id=user_id, admissions=0).on_conflict_do_nothing()
+            self._insert(AdmissionLockRow).values(user_id=user_id, admissions=0).on_conflict_do_nothing()
         )
         session.execute(
             update(AdmissionLockRow)
             .where(AdmissionLockRow.user_id == user_id)
             .values(admissions=AdmissionLockRow.admissions + 1)
         )
+
+    def heartbeat(self, executor_id: str, now: datetime) -> None:
+        statement = self._insert(ReplicaRow).values(executor_id=executor_id, seen_at=now)
+        with self._engine.begin() as connection:
+            connection.execute(
+                statement.on_conflict_do_update(index_elements=["executor_id"], set_={"seen_at": now})
+            )
+
+    def silent_replicas(self, me: str, since: datetime) -> list[str]:
+        """Replicas other than `me` not heard from since `since`."""
+        with Session(self._engine) as session:
+            query = select(ReplicaRow.executor_id).where(
+                ReplicaRow.seen_at < since, ReplicaRow.executor_id != me
+            )
+            return list(session.scalars(query))
+
+    def forget_replicas(self, executor_ids: list[str], since: datetime) -> None:
+        """Drop the heartbeats of replicas taken over (unless one beat again meanwhile)."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                delete(ReplicaRow).where(ReplicaRow.executor_id.in_(executor_ids), ReplicaRow.seen_at < since)
+            )
 
     def started(self, row: DebateRow) -> None:
         with Session(self._engine) as session, session.begin():
