@@ -239,7 +239,7 @@ async def persona_turn(
     transcript: list[Turn],
     ts: str,
 ) -> Turn:
-    """One persona's turn, shown live in its message and finished there (continued below it if long)."""
+    """One persona's turn, shown live in its message; the message ends with the turn's first part."""
     persona = next(p for p in panel_for(request) if p.name == persona_name)
     live = LiveMessage(request.channel_id, ts, persona, round_, LinkPolicy(request.link, document.source))
     debate = _debate(request, document, live)
@@ -249,7 +249,7 @@ async def persona_turn(
         turn = await debate.opening(persona)
     else:
         turn = await debate.rebuttal(persona, round_, transcript)
-    await live.finish(turn, request.thread_ts or "")
+    await live.finish(turn)
     return turn
 
 
@@ -259,10 +259,14 @@ async def judge(request: ThreadRequest, document: Document, transcript: list[Tur
 
 
 @DBOS.step()
+async def post_part(channel: str, thread_ts: str, post: render.Post, as_: Persona | None = None) -> str:
+    """One post of a message that takes several: each is its own step, so a restart never reposts a part."""
+    return await runtime().poster.post(channel, post, thread_ts, as_)
+
+
 async def post_summary(request: ThreadRequest, thread_ts: str, result: DebateResult) -> None:
-    links = LinkPolicy(request.link, result.document.source)
-    for post in render.summary_posts(result, links):
-        await runtime().poster.post(request.channel_id, post, thread_ts)
+    for post in render.summary_posts(result, LinkPolicy(request.link, result.document.source)):
+        await post_part(request.channel_id, thread_ts, post)
 
 
 @DBOS.step()
@@ -368,7 +372,12 @@ async def _round(
         persona_turn(request, document, p.name, round_, transcript, ts)
         for p, ts in zip(panel, message_ts, strict=True)
     ]
-    return list(await asyncio.gather(*calls))
+    turns = list(await asyncio.gather(*calls))
+    links = LinkPolicy(request.link, document.source)
+    for persona, turn in zip(panel, turns, strict=True):  # long turns continue below their message
+        for extra in render.turn_posts(persona, round_, turn.text, links)[1:]:
+            await post_part(request.channel_id, request.thread_ts, extra, persona)
+    return turns
 
 
 @DBOS.step()
@@ -427,8 +436,6 @@ class LiveMessage:
                 first = render.turn_posts(self.persona, self.round, self.text, self.links, live=True)[0]
                 await runtime().poster.try_update(self.channel, self.ts, first)
 
-    async def finish(self, turn: Turn, thread_ts: str) -> None:
-        posts = render.turn_posts(self.persona, self.round, turn.text, self.links)
-        await runtime().poster.update(self.channel, self.ts, posts[0])
-        for extra in posts[1:]:
-            await runtime().poster.post(self.channel, extra, thread_ts or None, self.persona)
+    async def finish(self, turn: Turn) -> None:
+        first = render.turn_posts(self.persona, self.round, turn.text, self.links)[0]
+        await runtime().poster.update(self.channel, self.ts, first)

@@ -56,6 +56,14 @@ class Harness:
         log = (self.work / f"bot-{self.executor}.log").open("ab")
         self.proc = start_bot(env, self.port, self.work, log)
 
+    def replica(self, executor: str) -> Harness:
+        """Another bot process on the same database and fakes, started."""
+        other = Harness(
+            self.slack, self.anthropic, self.site, self.work, free_port(), self.database, executor
+        )
+        other.start()
+        return other
+
     def stop(self, sig: int) -> int:
         assert self.proc is not None
         self.proc.send_signal(sig)
@@ -165,16 +173,7 @@ def test_a_user_over_the_running_limit_is_told_and_nothing_reaches_the_model(har
 
 def test_two_processes_sharing_a_database_race_for_one_event_and_run_it_once(harness: Harness) -> None:
     """Two replicas behind a load balancer: Slack's first delivery and its retry land on different ones."""
-    other = Harness(
-        harness.slack,
-        harness.anthropic,
-        harness.site,
-        harness.work,
-        free_port(),
-        harness.database,
-        "replica-b",
-    )
-    other.start()
+    other = harness.replica("replica-b")
     try:
         trigger = "7777.8888.race"
         senders = [
@@ -211,16 +210,7 @@ def test_a_replica_that_never_comes_back_has_its_debate_finished_by_another(
         f"<{harness.site}/doc>", channel_id=channel
     )
     harness.wait_models(lambda reqs: len(reqs) >= 1)  # replica A has taken the debate
-    other = Harness(
-        harness.slack,
-        harness.anthropic,
-        harness.site,
-        harness.work,
-        free_port(),
-        harness.database,
-        "replica-b",
-    )
-    other.start()
+    other = harness.replica("replica-b")
     try:
         harness.wait_models(lambda reqs: len(reqs) >= 7)  # A is in the rebuttals
         before = harness.anthropic.requests
