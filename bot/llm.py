@@ -5,9 +5,7 @@ Every call of a debate sends the same first system block: the debate rules and t
 turns and the judge read one cached prefix. `warm()` writes that prefix once before the fan-out; without it,
 parallel calls would each pay for writing the same cache entry.
 
-Retries are the SDK's own (429, 5xx, 529, honouring Retry-After). A middleware adjusts two things the SDK
-cannot be told through its options: it never retries a spend-limit 429 (retrying cannot succeed), and it
-caps how long a Retry-After may make us wait.
+Retries: see `bot.retries` (the SDK's own, adjusted by a middleware; tenacity for mid-stream overloads).
 """
 
 from __future__ import annotations
@@ -16,18 +14,18 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import anthropic
-from anthropic import APIRequest, AsyncAnthropic, AsyncAPIResponse, AsyncCallNext, Middleware
+from anthropic import AsyncAnthropic
 from anthropic.types import MessageParam, TextBlockParam
 from anthropic.types import Usage as ApiUsage
 from pydantic import BaseModel
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from bot.config import Settings
 from bot.errors import ModelError
 from bot.models import Usage
+from bot.retries import AnthropicRetryPolicy, is_mid_stream_failure, mid_stream_attempts
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +34,6 @@ TextSink = Callable[[str], Awaitable[None]]
 
 # The API will not cache a prefix shorter than this (Sonnet-class models); below it, warming is wasted.
 MIN_CACHEABLE_TOKENS = 1024
-NO_RETRY_ERROR_CODES = ("spend_limit", "billing", "organization_on_hold")
-MID_STREAM_ATTEMPTS = 3
 
 
 def estimate_tokens(text: str) -> int:
@@ -62,32 +58,6 @@ class Prompt:
         return blocks
 
 
-class _RetryPolicy(Middleware):
-    """Adjusts the SDK's retry decisions (see module doc); runs once per HTTP attempt."""
-
-    def __init__(self, retry_after_cap_s: float) -> None:
-        self._cap = retry_after_cap_s
-
-    async def handle_async(self, request: APIRequest, call_next: AsyncCallNext) -> AsyncAPIResponse[Any]:
-        response = await call_next(request)
-        http = response.http_response
-        if http.status_code >= 400:
-            body = (await http.aread()).decode("utf-8", "replace")
-            if any(code in body for code in NO_RETRY_ERROR_CODES):
-                http.headers["x-should-retry"] = "false"
-            self._cap_retry_after(http.headers)
-        return response
-
-    def _cap_retry_after(self, headers: Any) -> None:
-        for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-            try:
-                seconds = float(headers.get(name)) / scale
-            except (TypeError, ValueError):
-                continue  # absent, or an HTTP date (rare; the SDK parses it)
-            if seconds > self._cap:
-                headers[name] = str(int(self._cap * scale))
-
-
 class LLM:
     """A thin layer over `AsyncAnthropic` that knows docdebate's prompt layout and accounting."""
 
@@ -98,7 +68,7 @@ class LLM:
             base_url=settings.anthropic_base_url,
             max_retries=settings.llm_max_retries,
             timeout=settings.llm_call_timeout_s,
-            middleware=[_RetryPolicy(settings.llm_retry_after_cap_s)],
+            middleware=[AnthropicRetryPolicy(settings.llm_retry_after_cap_s)],
         )
 
     async def close(self) -> None:
@@ -159,12 +129,7 @@ class LLM:
         listener that the text so far is void.
         """
         with _model_errors(model):
-            async for attempt in AsyncRetrying(
-                retry=retry_if_exception(_is_mid_stream_failure),
-                stop=stop_after_attempt(MID_STREAM_ATTEMPTS),
-                wait=wait_random_exponential(multiplier=1, max=8),
-                reraise=True,
-            ):
+            async for attempt in mid_stream_attempts():
                 with attempt:
                     if attempt.retry_state.attempt_number > 1 and on_restart is not None:
                         await on_restart()
@@ -206,15 +171,6 @@ class LLM:
         return message.parsed_output, self.usage(model, message.usage)
 
 
-def _is_mid_stream_failure(exc: BaseException) -> bool:
-    """An error event inside a 200 stream, of a kind that a new attempt can fix."""
-    return (
-        isinstance(exc, anthropic.APIStatusError)
-        and exc.status_code < 400
-        and exc.type in ("overloaded_error", "api_error", "rate_limit_error", "timeout_error")
-    )
-
-
 def _refuse_refusals(stop_reason: str | None) -> None:
     if stop_reason == "refusal":
         raise ModelError("the model declined to review this document; nothing was posted")
@@ -247,7 +203,7 @@ def _model_errors(model: str) -> Iterator[None]:
         raise ModelError("cannot reach the model service: check the network or ANTHROPIC_BASE_URL") from exc
     except anthropic.APIStatusError as exc:
         detail = exc.api_message or exc.message
-        if _is_mid_stream_failure(exc):
+        if is_mid_stream_failure(exc):
             raise ModelError(
                 f"the model service failed mid-answer ({exc.type}): try again in a few minutes"
             ) from exc

@@ -180,6 +180,28 @@ async def test_a_429_is_retried(google: tuple[FakeGoogle, Settings]) -> None:
     assert [r.status for r in fake.requests_to("docs.documents.get")] == [429, 200]
 
 
+async def test_google_retry_after_is_honoured(google: tuple[FakeGoogle, Settings]) -> None:
+    fake, settings = google
+    share(fake, type="anyone")
+    fake.fail_next(1, status=503, path_contains="documents", retry_after=0.6)
+    await load_document(URL, settings, ALICE)
+    first, second = fake.requests_to("docs.documents.get")
+    assert second.at - first.at >= 0.6
+
+
+async def test_a_403_rate_limit_is_retried_but_a_403_refusal_is_not(
+    google: tuple[FakeGoogle, Settings],
+) -> None:
+    fake, settings = google
+    share(fake, type="anyone")
+    fake.fail_next(1, status=403, reason="userRateLimitExceeded", path_contains="documents")
+    assert (await load_document(URL, settings, ALICE)).text
+    fake.fail_next(1, status=403, reason="forbidden", path_contains="documents")
+    with pytest.raises(SourceError):
+        await load_document(URL, settings, ALICE)
+    assert [r.status for r in fake.requests_to("docs.documents.get")] == [403, 200, 403]
+
+
 async def test_unshared_doc_tells_whom_to_share_with(google: tuple[FakeGoogle, Settings]) -> None:
     fake, settings = google
     fake.add_doc(DOC_ID, TABS, owners=["owner@acme.example"])

@@ -6,15 +6,11 @@ import logging
 import re
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.models import Persona
+from bot.retries import add_slack_retries
 from bot.slack.render import Post
 
 log = logging.getLogger(__name__)
@@ -26,14 +22,7 @@ def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
     client = AsyncWebClient(
         token=token or settings.secret("slack_bot_token"), base_url=settings.slack_api_url
     )
-    client.retry_handlers.extend(
-        [
-            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ]
-    )
-    if not any(isinstance(h, AsyncConnectionErrorRetryHandler) for h in client.retry_handlers):
-        client.retry_handlers.append(AsyncConnectionErrorRetryHandler(max_retry_count=2))
+    add_slack_retries(client)
     return client
 
 

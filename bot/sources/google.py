@@ -12,8 +12,8 @@ Access (the bot must never become a way to read a doc one cannot open):
   expanded without admin APIs, so they do not count: share with the person or the domain, or use delegation.
 The CLI has no requester: whoever runs it holds the key, so no check is made there.
 
-googleapiclient is synchronous (httplib2): each call runs in a worker thread, with its own bounded retries
-for 429 and 5xx (`num_retries`).
+googleapiclient is synchronous (httplib2): each call runs in a worker thread, its transient failures retried
+as `bot.retries.google_execute` decides.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from googleapiclient.errors import HttpError
 from bot.config import Settings
 from bot.errors import ConfigError, SourceError
 from bot.models import Document
+from bot.retries import google_execute
 from bot.sources.convert import Kind, to_body
 from bot.sources.gdocs import gdoc_body
 from bot.sources.text import Body, finish
@@ -128,7 +129,8 @@ class GoogleSource:
         )
 
     def _run(self, request: Any) -> Any:
-        return request.execute(num_retries=self._settings.google_max_retries)
+        settings = self._settings
+        return google_execute(request, settings.google_max_retries + 1, settings.llm_retry_after_cap_s)
 
     async def load(self, url: str, requester: Requester | None) -> Document:
         file_id = google_file_id(url)
