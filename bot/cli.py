@@ -9,22 +9,25 @@ import asyncio
 import logging
 import sys
 from collections.abc import Coroutine
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markdown import Markdown
 from rich.markup import escape
 from rich.table import Table
 
 from bot.config import Settings, get_settings
 from bot.debate.personas import load_personas, parse_panel, select_panel
 from bot.debate.protocol import Debate
-from bot.debate.report import to_json, to_markdown
-from bot.errors import DocdebateError
+from bot.debate.report import digest_to_markdown, to_json, to_markdown
+from bot.digest.writer import write_digest
+from bot.errors import ConfigError, DocdebateError
 from bot.llm import LLM
-from bot.models import DebateResult, Depth, Persona, PersonaOrigin
+from bot.models import DebateResult, Depth, DigestResult, Persona, PersonaOrigin
 from bot.sources import load_document
 from bot.terminal import TerminalView, print_verdict
 
@@ -147,6 +150,67 @@ def serve(
         fail(exc.message, exc.exit_code)
     except KeyboardInterrupt:
         pass
+
+
+async def _digest(settings: Settings, source: str) -> DigestResult:
+    llm = LLM(settings)
+    try:
+        document = await load_document(source, settings)
+        with err.status("Writing the digest…"):
+            digest, usage = await write_digest(llm, settings, document)
+        return DigestResult(document=document, model=settings.model, digest=digest, usage=usage)
+    finally:
+        await llm.close()
+
+
+def _calendar_pass(settings: Settings) -> list[str]:
+    """One pass over the calendars with the bot's durable workflows: each due digest posted once, even if
+    `serve` or another `digest --once` sees the same meeting."""
+    from bot import jobs
+    from bot.digest import workflows
+    from bot.slack.poster import Poster, web_client
+
+    if not settings.calendar_channels():
+        raise ConfigError("DOCDEBATE_CALENDARS is not set: name the calendar ids to watch, comma-separated")
+    jobs.launch(settings, Poster(web_client(settings)))
+    workflows.launch(settings, poll_calendars=False)
+    try:
+        posted: list[str] = run(workflows.run_due(datetime.now(UTC)))
+        return posted
+    finally:
+        jobs.shutdown(settings.shutdown_grace_s)
+
+
+@app.command()
+def digest(
+    source: Annotated[
+        str | None, typer.Argument(help="A file or URL to digest now (omit with --once).", show_default=False)
+    ] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="One calendar pass: post the digests now due, then exit.")
+    ] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="text, md or json.")] = OutputFormat.TEXT,
+) -> None:
+    """Write the pre-meeting silent-read digest of a document, or post the digests due on the calendars."""
+    if once == (source is not None):
+        fail("give a file or URL to digest, or --once for a calendar pass (not both)", 64)
+    try:
+        settings = get_settings()
+        settings.api_key()
+        if once:
+            posted = _calendar_pass(settings)
+            err.print(f"{len(posted)} digest(s) due: " + (", ".join(posted) or "none"))
+            return
+    except DocdebateError as exc:
+        fail(exc.message, exc.exit_code)
+    assert source is not None
+    result = run(_digest(settings, source))
+    if fmt is OutputFormat.JSON:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    elif fmt is OutputFormat.MD:
+        sys.stdout.write(digest_to_markdown(result) + "\n")
+    else:
+        Console().print(Markdown(digest_to_markdown(result)))
 
 
 @app.command("personas")

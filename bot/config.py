@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -124,6 +124,45 @@ class Settings(BaseSettings):
         description="A replica silent this long is taken for dead, and another resumes its debates. Keep it "
         "well above the heartbeat: a replica taken for dead while alive would run its debates twice.",
     )
+
+    # --- the pre-meeting digest (DESIGN.md contract names) ---
+    calendars: str = Field(
+        default="",
+        validation_alias=AliasChoices("DOCDEBATE_CALENDARS", "calendars"),
+        description="Calendar ids to watch, comma-separated; `id=#channel` (or `id=C0123`) maps a calendar "
+        "to the channel its digests go to.",
+    )
+    digest_channel: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DOCDEBATE_DIGEST_CHANNEL", "digest_channel"),
+        description="Where a digest goes when neither the calendar map nor the event names a channel; unset: "
+        "a DM to each attendee who can open the doc.",
+    )
+    digest_lead_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        validation_alias=AliasChoices("DOCDEBATE_DIGEST_LEAD_MINUTES", "digest_lead_minutes"),
+    )
+    digest_poll_s: int = Field(
+        default=60, ge=1, description="How often the calendars are read; a digest lands at most this late."
+    )
+
+    @field_validator("digest_poll_s")
+    @classmethod
+    def _poll_fits_a_clock(cls, value: int) -> int:
+        """The poll is a cron schedule: every N seconds (N divides 60) or every N minutes (N divides 60)."""
+        if (value < 60 and 60 % value) or (value >= 60 and (value % 60 or 60 % (value // 60))):
+            raise ValueError("DOCDEBATE_DIGEST_POLL_S must divide a minute (1-30 s) or an hour (60-3600 s)")
+        return value
+
+    def calendar_channels(self) -> dict[str, str | None]:
+        """`DOCDEBATE_CALENDARS` as calendar id -> mapped channel (or None)."""
+        mapping: dict[str, str | None] = {}
+        for entry in filter(None, (e.strip() for e in self.calendars.split(","))):
+            calendar, _, channel = entry.partition("=")
+            mapping[calendar.strip()] = channel.strip() or None
+        return mapping
 
     # --- state ---
     database_url: str = Field(

@@ -167,19 +167,24 @@ async def post_root(request: ThreadRequest) -> str:
 
 @DBOS.step()
 async def load_doc(request: ThreadRequest) -> Document:
-    """The linked doc, read only if the requester may open it (Google docs: see `bot.sources.google`)."""
-    if not request.link.startswith(("https://", "http://")):  # never a path on the bot's own disk
+    return await read_for(request.link, request.user_id)
+
+
+async def read_for(link: str, user_id: str | None) -> Document:
+    """The linked doc, read only if the Slack user may open it (Google docs: see `bot.sources.google`).
+    `user_id` None: read as the bot, for a caller that checks each reader itself (meeting digests)."""
+    if not link.startswith(("https://", "http://")):  # never a path on the bot's own disk
         raise SourceError("I can only read http(s) links.")
     requester = None
-    if is_google_link(request.link):
-        email = await runtime().poster.user_email(request.user_id)
+    if user_id is not None and is_google_link(link):
+        email = await runtime().poster.user_email(user_id)
         if not email:
             raise SourceError(
                 "Slack does not show me your email address, so I cannot check that you may open this "
                 "Google doc; nothing was read"
             )
         requester = Requester(email)
-    return await load_document(request.link, runtime().settings, requester)
+    return await load_document(link, runtime().settings, requester)
 
 
 @DBOS.step()
@@ -259,7 +264,9 @@ async def judge(request: ThreadRequest, document: Document, transcript: list[Tur
 
 
 @DBOS.step()
-async def post_part(channel: str, thread_ts: str, post: render.Post, as_: Persona | None = None) -> str:
+async def post_part(
+    channel: str, thread_ts: str | None, post: render.Post, as_: Persona | None = None
+) -> str:
     """One post of a message that takes several: each is its own step, so a restart never reposts a part."""
     return await runtime().poster.post(channel, post, thread_ts, as_)
 

@@ -189,3 +189,47 @@ class DebateResult(BaseModel):
     usage: Usage
     started_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
+
+
+# ---- the pre-meeting digest: one structured call, grounded like the verdict ----
+
+
+class DigestDoor(BaseModel):
+    """A one-way door, as a meeting attendee needs it before the meeting."""
+
+    decision: str
+    quote: Quote
+    why_hard_to_reverse: str
+    make_it_two_way: str = Field(description="How to make it reversible or cheaper to undo.")
+
+
+class DigestAssumption(BaseModel):
+    assumption: str = Field(description="The assumption, stated plainly.")
+    quote: Quote
+    challenge: str = Field(description="Why it may not hold: the question to put to the author.")
+
+
+class Digest(BaseModel):
+    """A five-minute read before the meeting."""
+
+    tldr: str = Field(description="Two or three sentences: what the document proposes and why.")
+    decisions: list[str] = Field(description="What the meeting is asked to decide, as questions.")
+    one_way_doors: list[DigestDoor]
+    assumptions: list[DigestAssumption] = Field(description="The assumptions most worth challenging.")
+    questions: list[str] = Field(description="Questions to come to the meeting prepared with.")
+
+    def quotes(self) -> list[Quote]:
+        return [d.quote for d in self.one_way_doors] + [a.quote for a in self.assumptions]
+
+
+class DigestResult(BaseModel):
+    """A digest with what it was made from: what `docdebate digest --format json` prints."""
+
+    schema_version: int = 1
+    document: Document
+    model: str
+    digest: Digest
+    usage: Usage
+    changed_since: datetime | None = Field(
+        default=None, description="Set when the doc changed since the last debate on it (that debate's time)."
+    )

@@ -47,9 +47,13 @@ class Activity:
     spent_today_usd: float
 
 
-def slack_time(moment: datetime) -> str:
-    """A time every reader sees in their own zone."""
+def slack_time(moment: datetime, with_day: bool = False) -> str:
+    """A time every reader sees in their own zone; `with_day` adds the day ("tomorrow at 9:30 AM")."""
     epoch = int(moment.timestamp())
+    if with_day:
+        return (
+            f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC>"
+        )
     return f"<!date^{epoch}^{{time}}|{moment.astimezone(UTC):%H:%M} UTC>"
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.models import Assumption, DebateResult, Disagreement, OneWayDoor, Persona, Quote, Usage, Verdict
+from bot.models import (
+    Assumption,
+    DebateResult,
+    DigestResult,
+    Disagreement,
+    OneWayDoor,
+    Persona,
+    Quote,
+    Usage,
+    Verdict,
+)
 
 # The JSON leaves the document's full text out: scripts get its title and source, and the debate.
 JSON_EXCLUDE = {"document": {"text", "sections"}}
@@ -124,4 +134,39 @@ def to_markdown(result: DebateResult, panel: dict[str, Persona]) -> str:
             out += [f"### {round_title(turn.round)}", ""]
         out += [f"#### {name(turn.persona)}", "", turn.text, ""]
     out += ["---", f"_{usage_line(result.usage)} · model {result.model}, judge {result.judge_model}_", ""]
+    return "\n".join(out)
+
+
+def digest_to_markdown(result: DigestResult, meeting: str | None = None) -> str:
+    """A digest for the terminal or a file: what `docdebate digest <file|url>` prints."""
+    digest = result.digest
+    doors = [
+        "\n".join(
+            [
+                f"{i}. **{d.decision}**",
+                _quote_md(d.quote),
+                f"   - Why it is hard to reverse: {d.why_hard_to_reverse}",
+                f"   - Make it two-way: {d.make_it_two_way}",
+            ]
+        )
+        for i, d in enumerate(digest.one_way_doors, 1)
+    ]
+    assumptions = [
+        "\n".join([f"- **{a.assumption}**", _quote_md(a.quote), f"   - {a.challenge}"])
+        for a in digest.assumptions
+    ]
+    out = [f"# Silent read: {meeting or result.document.title}", "", f"_{result.document.source}_", ""]
+    out += [f"**TL;DR** {digest.tldr}", ""]
+    out += _section(
+        "What the meeting is asked to decide", [f"- {d}" for d in digest.decisions], "Not stated."
+    )
+    out += _section("One-way doors", doors, "None found: everything here looks reversible.")
+    out += _section("Assumptions worth challenging", assumptions, "None.")
+    out += _section("Come prepared with", [f"- {q}" for q in digest.questions], "None.")
+    if result.changed_since:
+        out += [
+            f"_The doc changed since the panel debated it ({result.changed_since:%Y-%m-%d %H:%M} UTC)._",
+            "",
+        ]
+    out += ["---", f"_{usage_line(result.usage)} · model {result.model}_", ""]
     return "\n".join(out)

@@ -26,7 +26,9 @@ USAGE = (
     "*Usage:* `/debate <doc link> [what to focus on]`\n"
     "Options: `--personas skeptic,exec,engineer` · `--depth quick|standard|deep`\n"
     "Example: `/debate https://docs.google.com/document/d/… pricing and the rollout --depth deep`\n"
-    "Or mention me in a thread where a doc is linked."
+    "Or mention me in a thread where a doc is linked.\n"
+    "Before a meeting: `/debate digest <doc link>` for a silent-read digest, or "
+    "`/debate schedule <doc link> tomorrow 9:30` (`/debate schedule list` shows what is coming)."
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -56,15 +57,37 @@ class Poster:
         except SlackApiError as exc:
             log.info("live update of %s skipped: %s", ts, exc.response.get("error"))
 
-    async def user_email(self, user: str) -> str | None:
-        """The user's email from their Slack profile (`users:read.email`), if Slack shows it."""
+    async def _user(self, user: str) -> dict[str, Any]:
         try:
             response = await self.client.users_info(user=user)
         except SlackApiError as exc:
             log.warning("users.info %s failed: %s", user, exc.response.get("error"))
-            return None
-        email = (response.get("user") or {}).get("profile", {}).get("email")
+            return {}
+        return dict(response.get("user") or {})
+
+    async def user_email(self, user: str) -> str | None:
+        """The user's email from their Slack profile (`users:read.email`), if Slack shows it."""
+        email = (await self._user(user)).get("profile", {}).get("email")
         return str(email) if email else None
+
+    async def user_tz(self, user: str) -> str | None:
+        """The user's time zone as Slack has it (IANA name), if known."""
+        tz = (await self._user(user)).get("tz")
+        return str(tz) if tz else None
+
+    async def user_by_email(self, email: str) -> str | None:
+        """The Slack user with this email (`users.lookupByEmail`); None if there is none, or a bot or deactivated
+        account."""
+        try:
+            response = await self.client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "users_not_found":
+                log.warning("users.lookupByEmail failed: %s", exc.response.get("error"))
+            return None
+        user = response.get("user") or {}
+        if user.get("deleted") or user.get("is_bot"):
+            return None
+        return str(user["id"]) if user.get("id") else None
 
     async def ephemeral(self, channel: str, user: str, post: Post, thread_ts: str | None = None) -> None:
         try:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.debate.report import round_title, usage_line
-from bot.models import DebateResult, Depth, OneWayDoor, Persona, Quote, Verdict
+from bot.models import DebateResult, Depth, DigestResult, OneWayDoor, Persona, Quote, Verdict
+from bot.quotas import slack_time
 from bot.slack.safety import LinkPolicy, escape, safe_mrkdwn
 
 Block = dict[str, Any]
@@ -173,6 +175,60 @@ def summary_posts(result: DebateResult, links: LinkPolicy) -> list[Post]:
     blocks = verdict_blocks(result.verdict, links)
     blocks.append(context(f"{usage_line(result.usage)} · {escape(result.model)}"))
     return paginate(blocks, f"Verdict: {escape(result.verdict.headline)}")
+
+
+# ---- the pre-meeting digest ----
+
+
+def _bullets(emoji: str, title: str, items: list[str], links: LinkPolicy) -> list[Block]:
+    if not items:
+        return []
+    text = f"{emoji} *{title}*\n" + "\n".join(f"• {safe_mrkdwn(item, links)}" for item in items)
+    return [section(piece) for piece in split_text(text)]
+
+
+def digest_posts(result: DigestResult, link: str, meeting: str | None, starts: datetime | None) -> list[Post]:
+    """The silent-read digest: what the meeting decides, its one-way doors, what to challenge and ask."""
+    s = LinkPolicy(link, result.document.source)
+    digest = result.digest
+    title = result.document.title
+    when = f" · starts {slack_time(starts, with_day=True)}" if starts else ""
+    blocks: list[Block] = [
+        header(f"Silent read: {meeting or title}"),
+        context(
+            f":page_facing_up: <{escape(link).replace('|', '%7C')}|{escape(title)}>{when} · a five-minute read"
+        ),
+        section(f"*TL;DR* {safe_mrkdwn(digest.tldr, s)}"),
+    ]
+    blocks += _bullets(":ballot_box_with_check:", "What the meeting is asked to decide", digest.decisions, s)
+    if digest.one_way_doors:
+        blocks.append(section(f":door: *One-way doors ({len(digest.one_way_doors)})*"))
+        for i, door in enumerate(digest.one_way_doors, 1):
+            text = (
+                f"*{i}. {safe_mrkdwn(door.decision, s)}*\n{_quote(door.quote, s)}\n"
+                f"• *Why it is hard to reverse:* {safe_mrkdwn(door.why_hard_to_reverse, s)}\n"
+                f"• *Make it two-way:* {safe_mrkdwn(door.make_it_two_way, s)}"
+            )
+            blocks += [section(piece) for piece in split_text(text)]
+    else:
+        blocks.append(context(":door: No one-way doors found: everything here looks reversible."))
+    if digest.assumptions:
+        blocks.append(section(":thinking_face: *Assumptions worth challenging*"))
+        for a in digest.assumptions:
+            text = f"• *{safe_mrkdwn(a.assumption, s)}*\n{_quote(a.quote, s)}\n{safe_mrkdwn(a.challenge, s)}"
+            blocks += [section(piece) for piece in split_text(text)]
+    blocks += _bullets(":raising_hand:", "Come prepared with", digest.questions, s)
+    if result.changed_since:
+        blocks.append(
+            context(
+                f":arrows_counterclockwise: *The doc changed since the panel debated it* "
+                f"({slack_time(result.changed_since, with_day=True)}): that debate read an earlier version."
+            )
+        )
+    blocks.append(context(f"Want the full debate? `/debate {escape(link)}` · {usage_line(result.usage)}"))
+    return paginate(
+        blocks, f"Silent read: {escape(meeting or title)}: {escape(digest.tldr[:FALLBACK_LIMIT])}"
+    )
 
 
 # ---- errors and notices ----

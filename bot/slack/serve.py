@@ -14,6 +14,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot import jobs
 from bot.config import Settings
+from bot.digest import workflows
 from bot.slack.app import create_app
 from bot.slack.poster import Poster, web_client
 
@@ -59,6 +60,7 @@ async def serve_socket_mode(settings: Settings) -> None:
 
 def serve(settings: Settings, http: bool, host: str, port: int) -> None:
     jobs.launch(settings, Poster(web_client(settings)))
+    workflows.launch(settings, poll_calendars=True)
     try:
         asyncio.run(serve_http(settings, host, port) if http else serve_socket_mode(settings))
     finally:

@@ -8,16 +8,17 @@ limits of `Settings`. Every failure a user can act on is a `SourceError`.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from bot.config import Settings
 from bot.errors import SourceError
 from bot.models import Document
-from bot.sources.google import GoogleSource, Requester, is_google_link
+from bot.sources.google import GoogleSource, Requester, google_file_id, is_google_link
 from bot.sources.local import load_file
 from bot.sources.web import load_url
 
-__all__ = ["Requester", "load_document"]
+__all__ = ["Requester", "doc_key", "load_document", "text_sha256"]
 
 _WEB = re.compile(r"^https?://", re.IGNORECASE)
 _OTHER_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
@@ -41,3 +42,12 @@ async def load_document(ref: str, settings: Settings, requester: Requester | Non
             f"cannot read {other.group(1)}:// links: give an http(s) link or the path of a local file."
         )
     return await load_file(ref, settings)
+
+
+def doc_key(ref: str) -> str:
+    """What identifies a doc across its link forms: the Google file id, else the link itself."""
+    return google_file_id(ref) or ref.strip()
+
+
+def text_sha256(document: Document) -> str:
+    return hashlib.sha256(document.text.encode("utf-8")).hexdigest()

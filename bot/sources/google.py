@@ -26,6 +26,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 SCOPES = [
     "https://www.googleapis.com/auth/drive.readonly",
     "https://www.googleapis.com/auth/documents.readonly",
+    "https://www.googleapis.com/auth/calendar.readonly",
 ]
 GOOGLE_DOC = "application/vnd.google-apps.document"
 GOOGLE_SLIDES = "application/vnd.google-apps.presentation"
@@ -158,6 +160,75 @@ class GoogleSource:
             body, source=url, fallback_title=meta.get("name") or "Google document", settings=self._settings
         )
         return document.model_copy(update={"audience": audience})
+
+    async def readers(self, url: str, emails: list[str]) -> list[str]:
+        """Which of `emails` may open the doc, by the rule `load` applies to a requester (in order)."""
+        file_id = google_file_id(url)
+        if file_id is None:
+            raise SourceError(f"{url} is not a link to a Google doc or Drive file")
+        return await asyncio.to_thread(self._readers, url, file_id, emails)
+
+    def _readers(self, url: str, file_id: str, emails: list[str]) -> list[str]:
+        if self._settings.google_delegation:
+            return [email for email in emails if self._opens_as(file_id, email)]
+        with self._errors(url):
+            permissions = self._permissions(self._service("drive", "v3", None), file_id)
+        return [email for email in emails if grants(permissions, Requester(email))]
+
+    def _opens_as(self, file_id: str, email: str) -> bool:
+        """Delegation: the person may read the file if Drive shows it to them."""
+        try:
+            drive = self._service("drive", "v3", email)
+            self._run(drive.files().get(fileId=file_id, fields="id", supportsAllDrives=True))
+        except HttpError as exc:
+            if exc.resp.status in (403, 404):
+                return False
+            raise
+        except RefreshError:  # delegation does not cover this person (another domain): they cannot be checked
+            return False
+        return True
+
+    async def events(self, calendar_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Calendar v3 events (recurring ones expanded) that overlap [start, end), in start order."""
+        return await asyncio.to_thread(self._events, calendar_id, start, end)
+
+    def _events(self, calendar_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        # With delegation a person's own calendar is read as them; shared calendars as the service account.
+        own = (
+            self._settings.google_delegation
+            and "@" in calendar_id
+            and "calendar.google.com" not in calendar_id
+        )
+        found: list[dict[str, Any]] = []
+        token: str | None = None
+        try:
+            events = self._service("calendar", "v3", calendar_id if own else None).events()
+            while True:
+                page = self._run(
+                    events.list(
+                        calendarId=calendar_id,
+                        timeMin=start.isoformat(),
+                        timeMax=end.isoformat(),
+                        singleEvents=True,
+                        orderBy="startTime",
+                        pageToken=token,
+                    )
+                )
+                found += page.get("items", [])
+                token = page.get("nextPageToken")
+                if not token:
+                    return found
+        except HttpError as exc:
+            if exc.resp.status in (403, 404):
+                raise SourceError(
+                    f"I can't read calendar {calendar_id}: share it with {self.account} (See all event details)"
+                ) from exc
+            raise SourceError(self._errors(calendar_id).message(exc)) from exc
+        except RefreshError as exc:
+            raise SourceError(
+                f"Google refused docdebate's credentials for calendar {calendar_id}: check "
+                "GOOGLE_APPLICATION_CREDENTIALS and delegation"
+            ) from exc
 
     def _permissions(self, drive: Any, file_id: str) -> list[dict[str, Any]]:
         """The doc's sharing list. Drive shows it only to editors: a service account with less access cannot
@@ -272,16 +343,23 @@ class GoogleSource:
         return _GoogleErrors(url, self.account)
 
 
-def check_access(permissions: list[dict[str, Any]], requester: Requester, name: str) -> None:
-    """Passes if a permission grants the requester: anyone, their domain, or their own email."""
+def grants(permissions: list[dict[str, Any]], requester: Requester) -> bool:
+    """Whether a permission lets the requester read: anyone, their domain, or their own email."""
     for permission in permissions:
         kind = permission.get("type")
         if kind == "anyone":
-            return
+            return True
         if kind == "domain" and str(permission.get("domain", "")).lower() == requester.domain:
-            return
+            return True
         if kind == "user" and str(permission.get("emailAddress", "")).lower() == requester.email.lower():
-            return
+            return True
+    return False
+
+
+def check_access(permissions: list[dict[str, Any]], requester: Requester, name: str) -> None:
+    """Passes if a permission grants the requester; else a SourceError saying whom to ask."""
+    if grants(permissions, requester):
+        return
     raise SourceError(
         f"you ({requester.email}) don't have access to {name}: ask its owner to share it with you "
         "(docdebate only reads docs their requester can open)"

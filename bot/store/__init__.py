@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from bot import quotas
 from bot.models import DebateResult
 from bot.quotas import Limits
-from bot.store.schema import AdmissionLockRow, DebateRow, ReplicaRow
+from bot.sources import doc_key, text_sha256
+from bot.store.schema import AdmissionLockRow, DebateRow, DigestRow, ReplicaRow
 
-__all__ = ["DebateRow", "Store", "sqlalchemy_url"]
+__all__ = ["DebateRow", "DigestRow", "Store", "sqlalchemy_url"]
 
 
 def _utc(moment: datetime) -> datetime:
@@ -157,6 +158,8 @@ class Store:
                 row.one_way_doors = len(result.verdict.one_way_doors)
                 row.cost_usd = result.usage.cost_usd
                 row.result_json = result.model_dump_json()
+                row.doc_key = doc_key(result.document.source)
+                row.doc_sha256 = text_sha256(result.document)
 
     def titled(self, debate_id: str, title: str, thread_ts: str) -> None:
         with Session(self._engine) as session, session.begin():
@@ -190,3 +193,61 @@ class Store:
                 select(DebateRow).where(DebateRow.user_id == user_id).order_by(DebateRow.created_at.desc())
             )
             return list(session.scalars(query.limit(limit)))
+
+    def last_debate_of(self, key: str) -> DebateRow | None:
+        """The latest finished debate on the doc with this `doc_key`."""
+        with Session(self._engine) as session:
+            query = (
+                select(DebateRow)
+                .where(DebateRow.doc_key == key, DebateRow.status == "done")
+                .order_by(DebateRow.finished_at.desc())
+            )
+            return session.scalars(query.limit(1)).first()
+
+    # ---- digests ----
+
+    def add_digest(self, row: DigestRow) -> bool:
+        """Record a digest; False if one with its id exists (a repeated poll or delivery)."""
+        try:
+            with Session(self._engine) as session, session.begin():
+                if session.get(DigestRow, row.id) is not None:
+                    return False
+                session.add(row)
+            return True
+        except IntegrityError:
+            return False
+
+    def digest(self, digest_id: str) -> DigestRow | None:
+        with Session(self._engine) as session:
+            return session.get(DigestRow, digest_id)
+
+    def digest_done(self, digest_id: str, status: str, detail: str) -> None:
+        with Session(self._engine) as session, session.begin():
+            row = session.get(DigestRow, digest_id)
+            if row is not None:
+                row.status, row.detail = status, detail
+                if status == "posted":
+                    row.posted_at = datetime.now(UTC)
+
+    def scheduled_by(self, user_id: str) -> list[DigestRow]:
+        """The user's digests still to come, soonest first."""
+        with Session(self._engine) as session:
+            query = (
+                select(DigestRow)
+                .where(
+                    DigestRow.user_id == user_id,
+                    DigestRow.status == "scheduled",
+                    DigestRow.kind == "scheduled",
+                )
+                .order_by(DigestRow.due_at)
+            )
+            return list(session.scalars(query))
+
+    def cancel_digest(self, digest_id: str, user_id: str) -> bool:
+        """Cancel a digest the user scheduled, if it is still to come."""
+        with Session(self._engine) as session, session.begin():
+            row = session.get(DigestRow, digest_id)
+            if row is None or row.user_id != user_id or row.status != "scheduled":
+                return False
+            row.status = "cancelled"
+            return True

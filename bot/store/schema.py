@@ -29,6 +29,8 @@ class DebateRow(Base):
     result_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    doc_key: Mapped[str | None] = mapped_column(Text)  # the Google file id, or the link: which doc it read
+    doc_sha256: Mapped[str | None] = mapped_column(String(64))  # of the text it read: has the doc changed?
 
 
 class ReplicaRow(Base):
@@ -48,3 +50,24 @@ class AdmissionLockRow(Base):
 
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     admissions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DigestRow(Base):
+    """A digest: scheduled by someone (`/debate schedule`), or due for a meeting; and whether it was posted."""
+
+    __tablename__ = "docdebate_digests"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)  # the workflow id
+    kind: Mapped[str] = mapped_column(String(16))  # meeting | scheduled | now
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(32), index=True)  # who scheduled it
+    channel_id: Mapped[str | None] = mapped_column(String(100))
+    link: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(
+        String(16), default="scheduled"
+    )  # scheduled | posted | cancelled | failed
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

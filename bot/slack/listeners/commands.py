@@ -1,4 +1,4 @@
-"""`/debate <link> [focus] [--personas …] [--depth …]`."""
+"""`/debate <link> [focus] [--personas …] [--depth …]`; `/debate digest|schedule …` go to `digests`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from bot import jobs
 from bot.config import Settings
 from bot.errors import DocdebateError
+from bot.slack.listeners import digests
 from bot.slack.listeners.requests import admit, check_personas, error_text
 from bot.slack.parsing import USAGE, parse_command
 from bot.slack.safety import escape
@@ -17,6 +18,9 @@ from bot.slack.safety import escape
 def register(app: AsyncApp, settings: Settings) -> None:
     @app.command("/debate")
     async def debate_command(ack: AsyncAck, respond: AsyncRespond, command: dict[str, Any]) -> None:
+        if digests.is_digest_command(command.get("text", "")):
+            await digests.command(ack, command)
+            return
         try:
             args = parse_command(command.get("text", ""))
             check_personas(settings, args.personas)

@@ -1,0 +1,1 @@
+"""The pre-meeting silent-read digest: calendar polling, scheduling, digest writing."""

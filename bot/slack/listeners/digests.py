@@ -1,0 +1,134 @@
+"""`/debate digest <link>` and `/debate schedule …`: the silent-read digest, now or at a time.
+
+Not registered on its own: Bolt gives `/debate` to one listener, which hands these sub-commands here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_bolt.async_app import AsyncAck
+
+from bot import jobs
+from bot.digest import workflows
+from bot.digest.due import DigestJob
+from bot.digest.when import WhenError, parse_when, split_when
+from bot.quotas import slack_time
+from bot.slack.parsing import links_in
+from bot.slack.safety import escape
+
+SUBCOMMANDS = ("digest", "schedule")
+USAGE = (
+    "*Silent-read digests* (what the meeting decides, its one-way doors, what to ask):\n"
+    "• `/debate digest <doc link>`: a digest here, now\n"
+    "• `/debate schedule <doc link> <when> [#channel]`: later; when is `in 2h`, `tomorrow 9:30`, `fri 10am` or "
+    "`2026-12-01 14:00`, in your time zone\n"
+    "• `/debate schedule list` and `/debate schedule cancel <number>`"
+)
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+_LINKS = re.compile(r"<https?://[^>]+>|https?://\S+")
+
+
+def is_digest_command(text: str) -> bool:
+    words = text.split(maxsplit=1)
+    return bool(words) and words[0].lower() in SUBCOMMANDS
+
+
+async def command(ack: AsyncAck, command: dict[str, Any]) -> None:
+    verb, _, rest = command.get("text", "").strip().partition(" ")
+    rest = rest.strip()
+    if verb.lower() == "digest":
+        await ack(text=await _digest_now(command, rest))
+    elif rest.lower() == "list":
+        await ack(text=await _listing(command["user_id"]))
+    elif rest.lower().startswith("cancel"):
+        await ack(text=await _cancel(command["user_id"], rest[len("cancel") :].strip()))
+    else:
+        await ack(text=await _schedule(command, rest))
+
+
+def _channel(words: list[str], fallback: str) -> str:
+    for word in words:
+        found = _CHANNEL.match(word)
+        if found:
+            return found.group(1)
+    return fallback
+
+
+async def _digest_now(command: dict[str, Any], rest: str) -> str:
+    links = links_in(rest)
+    if not links:
+        return f":link: I need a link to a doc.\n{USAGE}"
+    job = _job(command, links[0], "now", datetime.now(UTC), command["channel_id"])
+    await workflows.start(job)
+    return f":books: Writing a silent-read digest of <{escape(links[0])}>… it will appear in this channel."
+
+
+async def _schedule(command: dict[str, Any], rest: str) -> str:
+    links = links_in(rest)
+    if not links:
+        return f":link: I need a link to a doc, then a time.\n{USAGE}"
+    when_text, others = split_when(_LINKS.sub(" ", rest).split())
+    if not when_text:
+        return f":alarm_clock: When should I post it?\n{USAGE}"
+    tz = await _zone(command["user_id"])
+    try:
+        due = parse_when(when_text, datetime.now(tz), tz)
+    except WhenError as exc:
+        return f":alarm_clock: {escape(str(exc))}"
+    channel = _channel(others, command["channel_id"])
+    job = _job(command, links[0], "scheduled", due, channel)
+    await workflows.start(job)
+    return (
+        f":calendar: I'll post a silent-read digest of <{escape(links[0])}> in <#{channel}> at {slack_time(due, with_day=True)}. "
+        "`/debate schedule list` shows what is coming; `/debate schedule cancel <number>` cancels."
+    )
+
+
+def _job(
+    command: dict[str, Any], link: str, kind: Literal["scheduled", "now"], due: datetime, channel: str
+) -> DigestJob:
+    return DigestJob(
+        workflow_id=f"{command['team_id']}:{command['trigger_id']}",
+        kind=kind,
+        link=link,
+        due_at=due,
+        team_id=command["team_id"],
+        requester=command["user_id"],
+        channel=channel,
+    )
+
+
+async def _zone(user: str) -> ZoneInfo:
+    name = await jobs.runtime().poster.user_tz(user)
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+async def _listing(user: str) -> str:
+    rows = jobs.runtime().store.scheduled_by(user)
+    if not rows:
+        return ":calendar: You have no digests scheduled. " + USAGE.split("\n", 1)[1]
+    lines = [
+        f"{i}. <{escape(r.link)}> in <#{r.channel_id}> at {slack_time(r.due_at, with_day=True)}"
+        for i, r in enumerate(rows, 1)
+    ]
+    return ":calendar: *Your scheduled digests*\n" + "\n".join(lines)
+
+
+async def _cancel(user: str, which: str) -> str:
+    rows = jobs.runtime().store.scheduled_by(user)
+    if not which.isdigit() or not 1 <= int(which) <= len(rows):
+        return (
+            f":grey_question: Which one? Give its number from `/debate schedule list` (you have {len(rows)})."
+        )
+    row = rows[int(which) - 1]
+    if not jobs.runtime().store.cancel_digest(row.id, user):
+        return ":grey_question: That digest is no longer scheduled."
+    await workflows.cancel(row.id)
+    return f":wastebasket: Cancelled the digest of <{escape(row.link)}> due at {slack_time(row.due_at, with_day=True)}."
