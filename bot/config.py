@@ -145,7 +145,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DOCDEBATE_DIGEST_LEAD_MINUTES", "digest_lead_minutes"),
     )
     digest_poll_s: int = Field(
-        default=60, ge=1, description="How often the calendars are read; a digest lands at most this late."
+        default=30, ge=1, description="How often the calendars are read; a digest lands at most this late."
     )
 
     @field_validator("digest_poll_s")

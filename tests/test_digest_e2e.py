@@ -49,6 +49,11 @@ def add_doc(google: FakeGoogle, doc_id: str, readers: list[str] | None) -> None:
         google.add_permission(doc_id, "user", "reader", email_address=email)
 
 
+def dm(user: str) -> str:
+    """The DM channel the fake opens for `user` (conversations.open)."""
+    return "D" + user[1:]
+
+
 def attendee(email: str, **extra: object) -> dict[str, object]:
     return {"email": email, "responseStatus": "accepted", **extra}
 
@@ -143,17 +148,19 @@ def test_a_meeting_digest_goes_by_dm_to_the_attendees_who_can_read_the_doc(world
         ],
     )
     world.slack.wait_for(
-        lambda s: world.digests_to("U201", "Review evdm1") and world.digests_to("U202", "Review evdm1"),
+        lambda s: (
+            world.digests_to(dm("U201"), "Review evdm1") and world.digests_to(dm("U202"), "Review evdm1")
+        ),
         timeout=40,
     )
     time.sleep(3)  # three more polls: nothing is posted again
     for user in ("U201", "U202"):
-        sent = world.digests_to(user, "Review evdm1")
+        sent = world.digests_to(dm(user), "Review evdm1")
         assert len(sent) == 1, user
         assert sent[0].at >= due - 0.2, "not before its time"
         assert sent[0].args.get("unfurl_links") is False
-    assert not world.posts_to("U203"), "carol cannot open the doc and gets nothing"
-    assert not world.posts_to("U204"), "dave declined"
+    assert not world.posts_to(dm("U203")) and not world.posts_to("U203"), "carol cannot open the doc: nothing"
+    assert not world.posts_to(dm("U204")) and not world.posts_to("U204"), "dave declined"
     assert len([r for r in world.anthropic.requests if r.body.get("output_config")]) == 1, "written once"
 
 
@@ -180,7 +187,7 @@ def test_a_meeting_digest_goes_to_the_channel_named_in_its_html_description(worl
     time.sleep(3)
     sent = world.digests_to("#design-review", "Review evch1")
     assert len(sent) == 1 and sent[0].at >= due - 0.2
-    assert not world.posts_to("U201") and not world.posts_to("U203"), "the channel got it: no DMs"
+    assert not world.posts_to(dm("U201")) and not world.posts_to(dm("U203")), "the channel got it: no DMs"
     assert time.monotonic() > cancelled and not world.posts_to("#cancelled-room")
 
 
@@ -196,7 +203,8 @@ def test_digest_now_and_scheduled_digests_with_list_and_cancel(world: World) -> 
     refused = sender.slash_command(f"digest <{link}>", channel_id="CNOPE", user_id="U203")
     assert refused.status_code == 200
     world.slack.wait_for(
-        lambda s: [c for c in s.calls_to("chat.postMessage") if c.args.get("channel") == "U203"], timeout=30
+        lambda s: [c for c in s.calls_to("chat.postMessage") if c.args.get("channel") == dm("U203")],
+        timeout=30,
     )
     assert not world.posts_to("CNOPE"), "carol cannot open the doc: no digest anywhere"
 
@@ -242,14 +250,16 @@ def test_restart_between_scheduling_and_posting_and_two_processes_post_each_dige
     )
     world.slack.wait_for(lambda s: world.digests_to("CRESTART", "Plan"), timeout=40)
     world.slack.wait_for(
-        lambda s: world.digests_to("U201", "Review evtwo") and world.digests_to("U202", "Review evtwo"),
+        lambda s: (
+            world.digests_to(dm("U201"), "Review evtwo") and world.digests_to(dm("U202"), "Review evtwo")
+        ),
         timeout=40,
     )
     time.sleep(3)
     assert len(world.digests_to("CRESTART", "Plan")) == 1
     assert world.digests_to("CRESTART", "Plan")[0].at >= due - 1.0
     for user in ("U201", "U202"):
-        sent = world.digests_to(user, "Review evtwo")
+        sent = world.digests_to(dm(user), "Review evtwo")
         assert len(sent) == 1 and sent[0].at >= meeting_due - 0.2
 
 
@@ -265,10 +275,10 @@ def test_cli_digest_of_a_file_and_one_calendar_pass(world: World, tmp_path: Path
     )
     first = run_cli(["digest", "--once"], world.env())
     assert first.code == 0, first.stderr
-    assert len(world.digests_to("U201", "Review evcli")) == 1
+    assert len(world.digests_to(dm("U201"), "Review evcli")) == 1
     again = run_cli(["digest", "--once"], world.env())
     assert again.code == 0, again.stderr
-    assert len(world.digests_to("U201", "Review evcli")) == 1, "a second pass posts nothing again"
+    assert len(world.digests_to(dm("U201"), "Review evcli")) == 1, "a second pass posts nothing again"
 
     neither = run_cli(["digest"], world.env())
     assert neither.code == 64 and "--once" in neither.stderr

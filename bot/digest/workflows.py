@@ -147,8 +147,9 @@ async def destinations(job: DigestJob) -> tuple[list[str], str]:
         readers = await GoogleSource(runtime().settings).readers(job.link, job.attendees)
     if job.channel and len(readers) == len(job.attendees):
         return [job.channel], f"posted in {job.channel}"
-    users = [await runtime().poster.user_by_email(email) for email in readers]
-    found = [u for u in dict.fromkeys(users) if u]
+    poster = runtime().poster
+    users = [await poster.user_by_email(email) for email in readers]
+    found = [await poster.dm_channel(u) for u in dict.fromkeys(users) if u]
     left_out = len(job.attendees) - len(readers)
     detail = f"sent by DM to {len(found)} of {len(job.attendees)} attendees"
     if left_out:
@@ -164,7 +165,8 @@ async def done(digest_id: str, status: str, detail: str) -> None:
 @DBOS.step()
 async def tell(user: str, text: str) -> None:
     """A DM to the person who asked for a digest: it may land long after they asked, anywhere."""
-    await runtime().poster.post(user, render.notice(text))
+    poster = runtime().poster
+    await poster.post(await poster.dm_channel(user), render.notice(text))
 
 
 # ---- workflows ----

@@ -75,6 +75,16 @@ class Poster:
         tz = (await self._user(user)).get("tz")
         return str(tz) if tz else None
 
+    async def dm_channel(self, user: str) -> str:
+        """The bot's DM with `user` (`conversations.open`, scope `im:write`); without it, the user id, which
+        `chat.postMessage` also takes for the app's Messages tab."""
+        try:
+            response = await self.client.conversations_open(users=user)
+        except SlackApiError as exc:
+            log.warning("conversations.open %s failed: %s", user, exc.response.get("error"))
+            return user
+        return str((response.get("channel") or {}).get("id") or user)
+
     async def user_by_email(self, email: str) -> str | None:
         """The Slack user with this email (`users.lookupByEmail`); None if there is none, or a bot or deactivated
         account."""

@@ -531,6 +531,7 @@ class FakeSlack(LoopbackServer):
             "chat.stopStream": self._chat_stop_stream,
             "chat.update": self._chat_update,
             "conversations.info": self._conversations_info,
+            "conversations.open": self._conversations_open,
             "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
@@ -1203,6 +1204,22 @@ class FakeSlack(LoopbackServer):
     def _conversations_info(self, args: JSON, token: str | None) -> JSON:
         ch = self._require_channel(args)
         return {"channel": ch.info(include_num_members=_truthy(args.get("include_num_members")))}
+
+    def _conversations_open(self, args: JSON, token: str | None) -> JSON:
+        """A DM with one user (`users`); multi-person DMs are not modelled."""
+        users = [u for u in str(args.get("users") or "").split(",") if u]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        if len(users) > 1:
+            raise SlackError("not_implemented")
+        if users[0] not in self._users:
+            raise SlackError("user_not_found")
+        ch = self._channel(users[0])
+        return {
+            "channel": {"id": ch.id}
+            if not _truthy(args.get("return_im"))
+            else ch.info(include_num_members=False)
+        }
 
     def _conversations_replies(self, args: JSON, token: str | None) -> JSON:
         ch = self._require_channel(args)
