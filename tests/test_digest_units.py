@@ -173,14 +173,12 @@ def test_one_job_per_doc_with_a_stable_id_and_the_channel_by_precedence() -> Non
     assert meeting is not None
     mapped = Settings(DOCDEBATE_CALENDARS="team@acme.example=#mapped", DOCDEBATE_DIGEST_CHANNEL="#fallback")
     (job,) = meeting_jobs(meeting, mapped)
-    assert job.channel == "#mapped"
+    assert job.channel == "#from-event", "the event's own channel is the most specific"
     assert job.workflow_id == "digest:team@acme.example:ev1:2026-11-23T09:30:00-05:00:1PlanDocId0123456789"
     assert job.due_at == meeting.start - timedelta(minutes=30)
-    assert (
-        meeting_jobs(meeting, Settings(DOCDEBATE_CALENDARS="team@acme.example"))[0].channel == "#from-event"
-    )
     no_channel = parse_event("team@acme.example", event(description=DOC))
     assert no_channel is not None
+    assert meeting_jobs(no_channel, mapped)[0].channel == "#mapped"
     assert meeting_jobs(no_channel, Settings(DOCDEBATE_DIGEST_CHANNEL="#fallback"))[0].channel == "#fallback"
     assert meeting_jobs(no_channel, Settings())[0].channel is None
 

@@ -40,8 +40,9 @@ class DigestJob(BaseModel):
 
 def meeting_jobs(meeting: Meeting, settings: Settings) -> list[DigestJob]:
     """A digest per doc of the meeting."""
+    # The most specific wins: the event's own channel, then the calendar's, then the default; none: DMs.
     channel = (
-        settings.calendar_channels().get(meeting.calendar_id) or meeting.channel or settings.digest_channel
+        meeting.channel or settings.calendar_channels().get(meeting.calendar_id) or settings.digest_channel
     )
     due = meeting.start - timedelta(minutes=settings.digest_lead_minutes)
     return [

@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
@@ -80,8 +80,8 @@ class Poster:
         `chat.postMessage` also takes for the app's Messages tab."""
         try:
             response = await self.client.conversations_open(users=user)
-        except SlackApiError as exc:
-            log.warning("conversations.open %s failed: %s", user, exc.response.get("error"))
+        except SlackClientError as exc:
+            log.warning("conversations.open %s failed (%s): posting to the user id", user, exc)
             return user
         return str((response.get("channel") or {}).get("id") or user)
 
