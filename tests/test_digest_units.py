@@ -117,6 +117,7 @@ def test_docs_come_from_attachments_and_html_descriptions_once_each() -> None:
     ("description", "channel"),
     [
         ("Discussion in #design-review, see the doc.", "#design-review"),
+        ("Item #2 on the agenda, then #q3-plan", "#q3-plan"),
         ("<p>Notes go to <b>#atlas_launch</b></p>", "#atlas_launch"),
         ("Thread: <#C0123ABC|design>", "C0123ABC"),
         ('<a href="https://acme.slack.com/archives/C0456DEF">our channel</a>', "C0456DEF"),

@@ -141,6 +141,20 @@ def test_kill_9_while_the_judge_works_posts_the_summary_once(harness: Harness) -
     assert len(harness.anthropic.requests) == CALLS_PER_DEBATE + 1, "only the judge is paid for twice"
 
 
+def test_kill_9_then_slack_rate_limits_the_restarted_process_still_posts_each_part_once(
+    harness: Harness,
+) -> None:
+    SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack).slash_command(
+        f"<{harness.site}/doc>", channel_id="CKILL429"
+    )
+    harness.wait_models(lambda reqs: len(reqs) >= 4)
+    harness.stop(signal.SIGKILL)
+    harness.slack.ratelimit_next(6, retry_after=1)  # a 429 storm greets the new process
+    harness.start()
+    assert_one_complete_thread(harness, "CKILL429")
+    assert sum(1 for c in harness.slack.calls if c.status == 429) == 6
+
+
 def test_sigterm_stops_within_the_grace_and_the_next_process_finishes(harness: Harness) -> None:
     SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack).slash_command(
         f"<{harness.site}/doc>", channel_id="CTERM"

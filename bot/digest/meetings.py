@@ -21,7 +21,8 @@ _URL = re.compile(r"https?://[^\s<>\"']+")
 _TRAILING = ".,;:!?)]}'\""
 _SLACK_CHANNEL = re.compile(r"<#([CG][A-Z0-9]{5,})(?:\|[^>]*)?>")
 _SLACK_ARCHIVE = re.compile(r"https://[\w.-]+\.slack\.com/archives/([CG][A-Z0-9]{5,})")
-_HASH_CHANNEL = re.compile(r"(?:^|(?<=[\s(>]))#([a-z0-9][a-z0-9_-]{0,79})(?![\w-])")
+# A name has a letter in it: "item #2" is not a channel.
+_HASH_CHANNEL = re.compile(r"(?:^|(?<=[\s(>]))#(?=[a-z0-9_-]*[a-z])([a-z0-9][a-z0-9_-]{0,79})(?![\w-])")
 _GOOGLE_DOC_MIME = "application/vnd.google-apps."
 
 
