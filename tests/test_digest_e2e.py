@@ -217,6 +217,9 @@ def test_digest_now_and_scheduled_digests_with_list_and_cancel(world: World) -> 
     assert "I'll post" in later.text
     listing = sender.slash_command("schedule list", channel_id="CHERE", user_id="U201").text
     assert listing.count("<#C") == 2 and listing.index("CSOON") < listing.index("CLATER"), listing
+    sender.event({"type": "app_home_opened", "user": "U201", "channel": "D201", "tab": "home"})
+    home = json.dumps(world.slack.wait_for(lambda s: s.views.get("U201"), timeout=10))
+    assert "Your scheduled digests" in home and "CLATER" in home
     cancel = sender.slash_command("schedule cancel 2", channel_id="CHERE", user_id="U201").text
     assert "Cancelled" in cancel
     world.slack.wait_for(lambda s: world.digests_to("CSOON", "Plan"), timeout=30)

@@ -247,12 +247,16 @@ HOW_TO = (
     "• `/debate <link> [focus]` in a channel: options `--personas skeptic,legal`, `--depth quick|standard|deep`\n"
     "• Mention `@docdebate` in a thread where a doc is linked; mention it again with a question to follow up\n"
     "• *Debate this doc* in a message's ⋯ menu\n"
+    "• `/debate digest <link>` or `/debate schedule <link> tomorrow 9:30`: a silent-read digest before a meeting\n"
     "• `/debate help` for the details"
 )
 
 
-def home_view(personas: list[Persona], recent: list[tuple[str, str, str]]) -> dict[str, Any]:
-    """`recent`: (title, status line, permalink-ish channel reference) of the user's latest debates."""
+def home_view(
+    personas: list[Persona], recent: list[tuple[str, str, str]], upcoming: list[str] | None = None
+) -> dict[str, Any]:
+    """`recent`: (title, status line, permalink-ish channel reference) of the user's latest debates;
+    `upcoming`: a line (safe mrkdwn) per digest the user has scheduled."""
     blocks: list[Block] = [
         header("docdebate"),
         section(HOW_TO),
@@ -266,4 +270,6 @@ def home_view(personas: list[Persona], recent: list[tuple[str, str, str]]) -> di
         blocks.append(context("None yet. Try `/debate <link>` in a channel."))
     for title, status, where in recent[:15]:
         blocks.append(section(f"*{escape(title)}*\n{status} · {where}"))
+    if upcoming:
+        blocks += [DIVIDER, section("*Your scheduled digests*"), *(context(line) for line in upcoming[:10])]
     return {"type": "home", "blocks": blocks[:100]}

@@ -1,4 +1,4 @@
-"""The App Home tab: how to use docdebate, the personas, and the user's recent debates."""
+"""The App Home tab: how to use docdebate, the personas, the user's recent debates and scheduled digests."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import jobs
 from bot.config import Settings
 from bot.debate.personas import load_personas
+from bot.quotas import slack_time
 from bot.slack import render
 from bot.slack.safety import escape
 
@@ -30,5 +31,9 @@ def register(app: AsyncApp, settings: Settings) -> None:
             )
             for row in jobs.runtime().store.recent_for_user(user)
         ]
+        upcoming = [
+            f":calendar: <{escape(row.link)}> in <#{row.channel_id}> at {slack_time(row.due_at, with_day=True)}"
+            for row in jobs.runtime().store.scheduled_by(user)
+        ]
         personas = list(load_personas(settings.personas_dir).values())
-        await client.views_publish(user_id=user, view=render.home_view(personas, recent))
+        await client.views_publish(user_id=user, view=render.home_view(personas, recent, upcoming))
