@@ -79,6 +79,25 @@ def runtime() -> Runtime:
 _queue: Queue | None = None
 
 
+async def post_once(
+    channel: str, post: render.Post, thread_ts: str | None = None, as_: Persona | None = None
+) -> str:
+    """Post from inside a step, at most once even across a crash.
+
+    DBOS records a step's result only after it returns, so a process killed between Slack's answer and that
+    record runs the step again. The step's key (workflow and step id) is claimed in the store before posting
+    and carried in the message's metadata: a second claim means this is such a rerun, and the post already
+    in Slack, if it is there, is returned instead of posting it again."""
+    key = f"{DBOS.workflow_id}#{DBOS.step_id}"
+    rt = runtime()
+    if not await asyncio.to_thread(rt.store.claim_post, key):
+        found = await rt.poster.find_posted(channel, thread_ts, key)
+        if found:
+            log.warning("step %s had posted before the crash: keeping that post", key)
+            return found
+    return await rt.poster.post(channel, post, thread_ts, as_, key=key)
+
+
 def launch(settings: Settings, poster: Poster) -> None:
     """Configure DBOS on `DATABASE_URL`, declare the debate queue, recover pending workflows.
 
@@ -162,7 +181,7 @@ async def post_root(request: ThreadRequest) -> str:
         request.focus,
         ":hourglass: Reading the doc…",
     )
-    return await runtime().poster.post(request.channel_id, post)
+    return await post_once(request.channel_id, post)
 
 
 @DBOS.step()
@@ -212,7 +231,7 @@ async def update_root(request: ThreadRequest, root_ts: str, title: str, status: 
 
 @DBOS.step()
 async def post_notice(channel: str, thread_ts: str | None, text: str, emoji: str = ":warning:") -> str:
-    return await runtime().poster.post(channel, render.notice(text, emoji), thread_ts)
+    return await post_once(channel, render.notice(text, emoji), thread_ts)
 
 
 @DBOS.step()
@@ -225,9 +244,7 @@ async def tell_requester(request: ThreadRequest, text: str) -> None:
 @DBOS.step()
 async def open_turn(request: ThreadRequest, thread_ts: str, persona_name: str, round_: int) -> str:
     persona = next(p for p in panel_for(request) if p.name == persona_name)
-    return await runtime().poster.post(
-        request.channel_id, render.thinking_post(persona, round_), thread_ts, persona
-    )
+    return await post_once(request.channel_id, render.thinking_post(persona, round_), thread_ts, persona)
 
 
 @DBOS.step()
@@ -268,7 +285,7 @@ async def post_part(
     channel: str, thread_ts: str | None, post: render.Post, as_: Persona | None = None
 ) -> str:
     """One post of a message that takes several: each is its own step, so a restart never reposts a part."""
-    return await runtime().poster.post(channel, post, thread_ts, as_)
+    return await post_once(channel, post, thread_ts, as_)
 
 
 async def post_summary(request: ThreadRequest, thread_ts: str, result: DebateResult) -> None:

@@ -606,3 +606,41 @@ def test_shortcut_and_block_action(sender: SlackSender, fake: FakeSlack) -> None
     assert sender.block_action("rerun", "d42", message=message).status_code == 200
     (call,) = fake.wait_for(lambda f: f.calls_to("response_url"), timeout=5)
     assert call.args["text"] == "rerun d42"
+
+
+async def test_history_and_replies_show_metadata_only_when_asked(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    metadata = {"event_type": "docdebate_post", "event_payload": {"key": "wf#3"}}
+    root = await client.chat_postMessage(channel="CMETA", text="root", metadata=metadata)
+    await client.chat_postMessage(channel="CMETA", text="reply", thread_ts=root["ts"], metadata=metadata)
+    await client.chat_postMessage(channel="CMETA", text="later")
+    history = await client.conversations_history(channel="CMETA", limit=1)
+    assert [m["text"] for m in history["messages"]] == ["later"] and history["has_more"]
+    older = await client.conversations_history(
+        channel="CMETA", cursor=history["response_metadata"]["next_cursor"], include_all_metadata=True
+    )
+    assert [m["text"] for m in older["messages"]] == ["root"], "thread replies are not in the history"
+    assert older["messages"][0]["metadata"] == metadata
+    plain = await client.conversations_replies(channel="CMETA", ts=root["ts"])
+    assert all("metadata" not in m for m in plain["messages"])
+    full = await client.conversations_replies(channel="CMETA", ts=root["ts"], include_all_metadata=True)
+    assert [m["metadata"] for m in full["messages"]] == [metadata, metadata]
+
+
+async def test_a_slow_answer_takes_effect_before_it_is_answered(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake.slow_next("chat.postMessage", 0.5)
+    posting = asyncio.create_task(client.chat_postMessage(channel="CSLOW", text="held"))
+    await fake.wait_for_async(lambda s: s.calls_to("chat.postMessage"), timeout=5)
+    assert not posting.done(), "Slack has it, the client has not heard back"
+    assert (await posting)["ok"]
+
+
+async def test_conversations_open_gives_the_dm_channel(fake: FakeSlack, client: AsyncWebClient) -> None:
+    fake.add_user("U777", "dm@acme.example")
+    opened = await client.conversations_open(users="U777")
+    assert opened["channel"]["id"] == "D777"
+    with pytest.raises(SlackApiError, match="user_not_found"):
+        await client.conversations_open(users="U000")

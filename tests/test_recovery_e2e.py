@@ -141,6 +141,29 @@ def test_kill_9_while_the_judge_works_posts_the_summary_once(harness: Harness) -
     assert len(harness.anthropic.requests) == CALLS_PER_DEBATE + 1, "only the judge is paid for twice"
 
 
+def test_kill_9_after_slack_posted_but_before_the_bot_heard_back_does_not_post_again(
+    harness: Harness,
+) -> None:
+    """The narrowest window: Slack has the summary, the step has not recorded it. The rerun finds it by the
+    key in its metadata instead of posting it a second time."""
+    SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack).slash_command(
+        f"<{harness.site}/doc>", channel_id="CHELD"
+    )
+    harness.wait_models(judge_started, timeout=60)
+    harness.slack.slow_next("chat.postMessage", 8)  # the summary lands in Slack, the answer is held
+    harness.slack.wait_for(summary_posted("CHELD"), timeout=60)
+    harness.stop(signal.SIGKILL)
+    harness.start()
+    harness.slack.wait_for(  # the restarted workflow has run to its end: the root shows the verdict
+        lambda s: [
+            c for c in s.calls_to("chat.update") if "one-way doors" in json.dumps(c.args.get("blocks"))
+        ],
+        timeout=60,
+    )
+    assert_one_complete_thread(harness, "CHELD")
+    assert len(harness.anthropic.requests) == CALLS_PER_DEBATE, "the judge had finished: nothing paid twice"
+
+
 def test_kill_9_then_slack_rate_limits_the_restarted_process_still_posts_each_part_once(
     harness: Harness,
 ) -> None:

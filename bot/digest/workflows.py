@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.digest.due import DigestJob, due_now
 from bot.digest.writer import write_digest
 from bot.errors import DocdebateError
-from bot.jobs import QUEUE_POLL_S, post_part, read_for, runtime
+from bot.jobs import QUEUE_POLL_S, post_once, post_part, read_for, runtime
 from bot.models import DigestResult, Document
 from bot.slack import render
 from bot.slack.safety import escape
@@ -165,8 +165,7 @@ async def done(digest_id: str, status: str, detail: str) -> None:
 @DBOS.step()
 async def tell(user: str, text: str) -> None:
     """A DM to the person who asked for a digest: it may land long after they asked, anywhere."""
-    poster = runtime().poster
-    await poster.post(await poster.dm_channel(user), render.notice(text))
+    await post_once(await runtime().poster.dm_channel(user), render.notice(text))
 
 
 # ---- workflows ----

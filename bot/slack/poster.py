@@ -16,6 +16,7 @@ from bot.slack.render import Post
 
 log = logging.getLogger(__name__)
 _EMOJI_NAME = re.compile(r"^:[a-z0-9_+'-]+:$")
+POST_EVENT = "docdebate_post"  # message metadata naming the step that posted it
 
 
 def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
@@ -32,8 +33,14 @@ class Poster:
         self.client = client
 
     async def post(
-        self, channel: str, post: Post, thread_ts: str | None = None, as_: Persona | None = None
+        self,
+        channel: str,
+        post: Post,
+        thread_ts: str | None = None,
+        as_: Persona | None = None,
+        key: str | None = None,
     ) -> str:
+        """Post and return its ts; `key` goes into the message's metadata so `find_posted` can find it."""
         emoji = as_.emoji if as_ is not None and _EMOJI_NAME.match(as_.emoji) else None
         response = await self.client.chat_postMessage(
             channel=channel,
@@ -44,8 +51,33 @@ class Poster:
             icon_emoji=emoji,
             unfurl_links=False,  # DESIGN.md safety rules: every post, no exception
             unfurl_media=False,
+            metadata={"event_type": POST_EVENT, "event_payload": {"key": key}} if key else None,
         )
         return str(response["ts"])
+
+    async def find_posted(self, channel: str, thread_ts: str | None, key: str) -> str | None:
+        """The ts of the bot's post carrying `key` (see `post`) in the thread, or among the channel's latest
+        messages; None if it is not there or Slack will not say (no history scope, e.g. in DMs)."""
+        try:
+            if thread_ts:
+                response = await self.client.conversations_replies(
+                    channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+                )
+            else:
+                response = await self.client.conversations_history(
+                    channel=channel, include_all_metadata=True, limit=50
+                )
+        except SlackApiError as exc:
+            log.warning("cannot look for an earlier post in %s: %s", channel, exc.response.get("error"))
+            return None
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == POST_EVENT
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return str(message["ts"])
+        return None
 
     async def update(self, channel: str, ts: str, post: Post) -> None:
         await self.client.chat_update(channel=channel, ts=ts, text=post.text, blocks=post.blocks)

@@ -18,7 +18,7 @@ from bot import quotas
 from bot.models import DebateResult
 from bot.quotas import Limits
 from bot.sources import doc_key, text_sha256
-from bot.store.schema import AdmissionLockRow, DebateRow, DigestRow, ReplicaRow
+from bot.store.schema import AdmissionLockRow, DebateRow, DigestRow, PostRow, ReplicaRow
 
 __all__ = ["DebateRow", "DigestRow", "Store", "sqlalchemy_url"]
 
@@ -251,3 +251,14 @@ class Store:
                 return False
             row.status = "cancelled"
             return True
+
+    # ---- posts ----
+
+    def claim_post(self, key: str) -> bool:
+        """True the first time a post step with this key runs; False when it runs again (after a crash)."""
+        try:
+            with Session(self._engine) as session, session.begin():
+                session.add(PostRow(key=key))
+            return True
+        except IntegrityError:
+            return False

@@ -71,3 +71,13 @@ class DigestRow(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
     posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PostRow(Base):
+    """A post step that began (its workflow id and step id). A second claim of the same key means the step
+    is running again after a crash, so the post may already be in Slack."""
+
+    __tablename__ = "docdebate_posts"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))

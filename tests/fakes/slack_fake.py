@@ -512,6 +512,7 @@ class FakeSlack(LoopbackServer):
         self._lock = threading.RLock()
         self._calls: list[SlackCall] = []
         self._injected: list[_Injected] = []
+        self._slow: list[tuple[str, float]] = []
         self._channels: dict[str, _Channel] = {}
         self._users: dict[str, JSON] = {}
         self._views: dict[str, JSON] = {}
@@ -530,6 +531,7 @@ class FakeSlack(LoopbackServer):
             "chat.startStream": self._chat_start_stream,
             "chat.stopStream": self._chat_stop_stream,
             "chat.update": self._chat_update,
+            "conversations.history": self._conversations_history,
             "conversations.info": self._conversations_info,
             "conversations.open": self._conversations_open,
             "conversations.replies": self._conversations_replies,
@@ -819,6 +821,20 @@ class FakeSlack(LoopbackServer):
         with self._lock:
             self._injected.extend(injected for _ in range(n))
 
+    def slow_next(self, method: str, seconds: float, n: int = 1) -> None:
+        """The next `n` calls of `method` take effect at once but are answered `seconds` later (to kill a
+        client between Slack doing something and the client learning it was done)."""
+        with self._lock:
+            self._slow.extend((method, seconds) for _ in range(n))
+
+    def _take_slow(self, method: str) -> float:
+        with self._lock:
+            for i, (slow_method, seconds) in enumerate(self._slow):
+                if slow_method == method:
+                    del self._slow[i]
+                    return seconds
+        return 0.0
+
     def clear_failures(self) -> None:
         with self._lock:
             self._injected.clear()
@@ -891,6 +907,9 @@ class FakeSlack(LoopbackServer):
             status, body, extra_headers = injected.status, dict(injected.body), injected.headers
         call = SlackCall(method, args, token, headers, at, request.path, request.method, status, body)
         self._record(call)
+        delay = self._take_slow(method)
+        if delay:
+            await asyncio.sleep(delay)  # done, recorded, but the caller has not heard back yet
         return self._reply(status, body, extra_headers)
 
     def _answer(self, method: str, args: JSON, token: str | None) -> JSON:
@@ -1221,6 +1240,35 @@ class FakeSlack(LoopbackServer):
             else ch.info(include_num_members=False)
         }
 
+    def _conversations_history(self, args: JSON, token: str | None) -> JSON:
+        """Top-level messages (and thread roots), newest first; `limit` (default 100) and `cursor`."""
+        ch = self._require_channel(args)
+        top = sorted((m for m in ch.messages.values() if m.get("thread_ts") in (None, m["ts"])), key=_ts_key)
+        top.reverse()
+        try:
+            limit = max(1, min(int(args.get("limit") or 100), 999))
+        except ValueError as exc:
+            raise _invalid_arguments(str(exc)) from exc
+        start = int(base64.b64decode(str(args["cursor"])).decode()) if args.get("cursor") else 0
+        page = top[start : start + limit]
+        metadata = _truthy(args.get("include_all_metadata"))
+        body: JSON = {
+            "messages": [self._shown(ch, m, metadata) for m in page],
+            "has_more": start + limit < len(top),
+        }
+        if body["has_more"]:
+            body["response_metadata"] = {
+                "next_cursor": base64.b64encode(str(start + limit).encode()).decode()
+            }
+        return body
+
+    def _shown(self, ch: _Channel, message: JSON, metadata: bool) -> JSON:
+        """A message as a read method returns it: metadata only when `include_all_metadata` is set."""
+        shown = self._present(ch, message)
+        if not metadata:
+            shown.pop("metadata", None)
+        return shown
+
     def _conversations_replies(self, args: JSON, token: str | None) -> JSON:
         ch = self._require_channel(args)
         self._require(args, "ts")
@@ -1244,7 +1292,8 @@ class FakeSlack(LoopbackServer):
             start = self._cursor_position(thread, str(args["cursor"]))
         page = thread[start : start + limit]
         has_more = start + limit < len(thread)
-        body: JSON = {"messages": [self._present(ch, m) for m in page], "has_more": has_more}
+        metadata = _truthy(args.get("include_all_metadata"))
+        body: JSON = {"messages": [self._shown(ch, m, metadata) for m in page], "has_more": has_more}
         if has_more:
             next_ts = thread[start + limit]["ts"]
             cursor = base64.b64encode(f"next_ts:{next_ts}".encode()).decode()
