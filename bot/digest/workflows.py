@@ -111,9 +111,10 @@ async def record(job: DigestJob) -> None:
 
 
 @DBOS.step()
-async def still_wanted(digest_id: str) -> bool:
-    row = runtime().store.digest(digest_id)
-    return row is None or row.status == "scheduled"
+async def begin(digest_id: str) -> bool:
+    """From here on the digest is being posted: it leaves `/debate schedule list` and can no longer be
+    cancelled. False if it was cancelled while it waited."""
+    return await asyncio.to_thread(runtime().store.begin_digest, digest_id)
 
 
 @DBOS.step()
@@ -186,8 +187,8 @@ async def digest_workflow(job: DigestJob) -> None:
     if job.kind == "scheduled":
         # Durable: a restart sleeps only what is left. Never 0, or a replay would skip the recorded sleep.
         await DBOS.sleep_async(max(0.01, (job.due_at - datetime.now(UTC)).total_seconds()))
-        if not await still_wanted(job.workflow_id):
-            return
+    if not await begin(job.workflow_id):
+        return
     try:
         document = await load(job)
         result = await write(job, document)

@@ -217,9 +217,18 @@ class Store:
         except IntegrityError:
             return False
 
-    def digest(self, digest_id: str) -> DigestRow | None:
-        with Session(self._engine) as session:
-            return session.get(DigestRow, digest_id)
+    def begin_digest(self, digest_id: str) -> bool:
+        """Move a digest from scheduled to posting; False if it was cancelled (or is already under way)."""
+        with self._engine.begin() as connection:
+            moved = connection.execute(
+                update(DigestRow)
+                .where(DigestRow.id == digest_id, DigestRow.status == "scheduled")
+                .values(status="posting")
+            )
+            if moved.rowcount:
+                return True
+            status = connection.scalar(select(DigestRow.status).where(DigestRow.id == digest_id))
+        return status in (None, "posting")  # posting: this step runs again after a crash
 
     def digest_done(self, digest_id: str, status: str, detail: str) -> None:
         with Session(self._engine) as session, session.begin():

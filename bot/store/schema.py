@@ -65,9 +65,8 @@ class DigestRow(Base):
     link: Mapped[str] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(
-        String(16), default="scheduled"
-    )  # scheduled | posted | cancelled | failed
+    # scheduled | posting | posted | skipped (nobody to send it to) | cancelled | failed
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
     posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
