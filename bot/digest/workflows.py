@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.digest.due import DigestJob, due_now
 from bot.digest.writer import write_digest
 from bot.errors import DocdebateError
-from bot.jobs import QUEUE_POLL_S, post_once, post_part, read_for, runtime
+from bot.jobs import post_once, post_part, read_for, runtime
 from bot.models import DigestResult, Document
 from bot.slack import render
 from bot.slack.safety import escape
@@ -28,6 +28,7 @@ from bot.store import DigestRow
 
 log = logging.getLogger(__name__)
 SCHEDULE = "docdebate-calendar-pass"
+DIGEST_QUEUE_POLL_S = 1.0  # a digest may start a second late; polling less often leaves the database to debates
 
 
 def cron(every_s: int) -> str:
@@ -43,7 +44,7 @@ def launch(settings: Settings, poll_calendars: bool) -> None:
     `bot.jobs.launch`. Digests run from the queue on DBOS's own loop, like debates, never on the loop that
     answers Slack."""
     global _queue
-    _queue = DBOS.register_queue("digests", concurrency=2, polling_interval_sec=QUEUE_POLL_S)
+    _queue = DBOS.register_queue("digests", concurrency=2, polling_interval_sec=DIGEST_QUEUE_POLL_S)
     if not poll_calendars:
         return
     if not settings.calendar_channels():
