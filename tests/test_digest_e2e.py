@@ -82,10 +82,10 @@ class World:
             **extra,
         )
 
-    def start(self) -> str:
+    def start(self, **extra: str) -> str:
         port = free_port()
         log = (self.work / f"bot-{port}.log").open("ab")
-        self.procs.append(start_bot(self.env(), port, self.work, log))
+        self.procs.append(start_bot(self.env(**extra), port, self.work, log))
         return f"http://127.0.0.1:{port}"
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
@@ -285,3 +285,17 @@ def test_cli_digest_of_a_file_and_one_calendar_pass(world: World, tmp_path: Path
 
     neither = run_cli(["digest"], world.env())
     assert neither.code == 64 and "--once" in neither.stderr
+
+
+def test_a_digest_over_the_daily_budget_reaches_no_model_and_says_why(world: World) -> None:
+    add_doc(world.google, "1DocForBudgetDigest01", readers=None)
+    url = world.start(DOCDEBATE_DAILY_BUDGET_USD="0")
+    SlackSender(url, SECRET, slack=world.slack).slash_command(
+        f"digest <{doc_link('1DocForBudgetDigest01')}>", channel_id="CBUDGET", user_id="U201"
+    )
+    told = world.slack.wait_for(
+        lambda s: [c for c in world.posts_to(dm("U201")) if "budget" in json.dumps(c.args)], timeout=30
+    )
+    assert "could not be made" in json.dumps(told[0].args)
+    assert not world.posts_to("CBUDGET")
+    assert not world.anthropic.requests

@@ -128,3 +128,14 @@ def test_processes_admitting_one_user_at_the_same_instant_take_turns(tmp_path: P
         racer.join(timeout=30)
     assert results.count(None) == 1, results
     assert all("already have a debate running" in r for r in results if r)
+
+
+def test_spend_of_digests_counts_toward_the_same_budget(store: Store) -> None:
+    from bot.store import DigestRow
+
+    store.add_digest(
+        DigestRow(id="d1", kind="now", link="https://x", due_at=NOW, status="scheduled", created_at=NOW)
+    )
+    store.digest_done("d1", "posted", "posted in C1", cost_usd=60.0)
+    assert store.spent_today(NOW) == 60.0
+    assert "today's budget" in (store.admit(row(9, user="U9", channel="C9"), LIMITS, NOW) or "")

@@ -17,7 +17,7 @@ from dbos import DBOS, Queue, SetWorkflowID
 from bot.config import Settings
 from bot.digest.due import DigestJob, due_now
 from bot.digest.writer import write_digest
-from bot.errors import DocdebateError
+from bot.errors import DocdebateError, ModelError
 from bot.jobs import post_once, post_part, read_for, runtime
 from bot.models import DigestResult, Document
 from bot.slack import render
@@ -28,7 +28,9 @@ from bot.store import DigestRow
 
 log = logging.getLogger(__name__)
 SCHEDULE = "docdebate-calendar-pass"
-DIGEST_QUEUE_POLL_S = 1.0  # a digest may start a second late; polling less often leaves the database to debates
+DIGEST_QUEUE_POLL_S = (
+    1.0  # a digest may start a second late; polling less often leaves the database to debates
+)
 
 
 def cron(every_s: int) -> str:
@@ -119,6 +121,18 @@ async def begin(digest_id: str) -> bool:
 
 
 @DBOS.step()
+async def within_budget() -> None:
+    """Digests spend from the daily budget debates use (`DOCDEBATE_DAILY_BUDGET_USD`)."""
+    rt = runtime()
+    spent = await asyncio.to_thread(rt.store.spent_today, datetime.now(UTC))
+    if spent >= rt.settings.daily_budget_usd:
+        raise ModelError(
+            f"docdebate has used today's budget (${rt.settings.daily_budget_usd:.2f}), so nothing was sent to "
+            "the model; it resets at midnight UTC"
+        )
+
+
+@DBOS.step()
 async def load(job: DigestJob) -> Document:
     return await read_for(job.link, job.requester)
 
@@ -160,8 +174,8 @@ async def destinations(job: DigestJob) -> tuple[list[str], str]:
 
 
 @DBOS.step()
-async def done(digest_id: str, status: str, detail: str) -> None:
-    runtime().store.digest_done(digest_id, status, detail)
+async def done(digest_id: str, status: str, detail: str, cost_usd: float = 0.0) -> None:
+    runtime().store.digest_done(digest_id, status, detail, cost_usd)
 
 
 @DBOS.step()
@@ -191,13 +205,14 @@ async def digest_workflow(job: DigestJob) -> None:
     if not await begin(job.workflow_id):
         return
     try:
+        await within_budget()
         document = await load(job)
         result = await write(job, document)
         targets, detail = await destinations(job)
         for target in targets:
             for post in render.digest_posts(result, job.link, job.meeting, job.starts):
                 await post_part(target, None, post)
-        await done(job.workflow_id, "posted" if targets else "skipped", detail)
+        await done(job.workflow_id, "posted" if targets else "skipped", detail, result.usage.cost_usd)
     except DocdebateError as exc:
         log.warning("digest %s failed: %s", job.workflow_id, exc.message)
         if job.requester:

@@ -57,6 +57,15 @@ def engine(url: str) -> Engine:
     return made
 
 
+def _spent_since(session: Session, since: datetime) -> float:
+    """Model spend recorded since `since`: debates and digests draw on one daily budget."""
+    return sum(
+        session.scalar(select(func.coalesce(func.sum(table.cost_usd), 0.0)).where(table.created_at >= since))
+        or 0.0
+        for table in (DebateRow, DigestRow)
+    )
+
+
 class Store:
     def __init__(self, url: str) -> None:
         self._engine = engine(url)
@@ -85,11 +94,7 @@ class Store:
                     DebateRow.user_id == row.user_id, DebateRow.status.in_(("queued", "running"))
                 )
             )
-            spent = session.scalar(
-                select(func.coalesce(func.sum(DebateRow.cost_usd), 0.0)).where(
-                    DebateRow.created_at >= midnight
-                )
-            )
+            spent = _spent_since(session, midnight)
             usage = quotas.Activity(
                 user_starts=[_utc(r.created_at) for r in recent if r.user_id == row.user_id],
                 channel_starts=[_utc(r.created_at) for r in recent if r.channel_id == row.channel_id],
@@ -217,6 +222,10 @@ class Store:
         except IntegrityError:
             return False
 
+    def spent_today(self, now: datetime) -> float:
+        with Session(self._engine) as session:
+            return _spent_since(session, now.replace(hour=0, minute=0, second=0, microsecond=0))
+
     def begin_digest(self, digest_id: str) -> bool:
         """Move a digest from scheduled to posting; False if it was cancelled (or is already under way)."""
         with self._engine.begin() as connection:
@@ -230,11 +239,11 @@ class Store:
             status = connection.scalar(select(DigestRow.status).where(DigestRow.id == digest_id))
         return status in (None, "posting")  # posting: this step runs again after a crash
 
-    def digest_done(self, digest_id: str, status: str, detail: str) -> None:
+    def digest_done(self, digest_id: str, status: str, detail: str, cost_usd: float = 0.0) -> None:
         with Session(self._engine) as session, session.begin():
             row = session.get(DigestRow, digest_id)
             if row is not None:
-                row.status, row.detail = status, detail
+                row.status, row.detail, row.cost_usd = status, detail, cost_usd
                 if status == "posted":
                     row.posted_at = datetime.now(UTC)
 

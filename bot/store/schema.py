@@ -68,6 +68,7 @@ class DigestRow(Base):
     # scheduled | posting | posted | skipped (nobody to send it to) | cancelled | failed
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     detail: Mapped[str | None] = mapped_column(Text)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)  # counts toward the daily budget
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
     posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
