@@ -725,11 +725,6 @@ class FakeGoogle(LoopbackServer):
     # ---- lifecycle ----
 
     @property
-    def url(self) -> str:
-        """The server's root without a trailing slash, `http://127.0.0.1:PORT`."""
-        return f"http://{self.host}:{self.port}"
-
-    @property
     def base_url(self) -> str:
         """What the product puts in `GOOGLE_API_URL`: `http://127.0.0.1:PORT/`."""
         return f"{self.url}/"

@@ -35,6 +35,11 @@ class LoopbackServer:
             raise RuntimeError(f"{type(self).__name__} is not started")
         return self._port
 
+    @property
+    def url(self) -> str:
+        """The server's root without a trailing slash, `http://127.0.0.1:PORT`."""
+        return f"http://{self.host}:{self.port}"
+
     def start(self) -> Self:
         if self._thread is not None:
             return self

@@ -543,11 +543,6 @@ class FakeSlack(LoopbackServer):
     # ---- lifecycle ----
 
     @property
-    def url(self) -> str:
-        """The server's root, `http://127.0.0.1:PORT`."""
-        return f"http://{self.host}:{self.port}"
-
-    @property
     def api_url(self) -> str:
         """What the product puts in `SLACK_API_URL`: `http://127.0.0.1:PORT/api/`."""
         return f"{self.url}/api/"
