@@ -57,6 +57,11 @@ def links_in_blocks(blocks: Iterable[dict[str, object]]) -> list[str]:
     return [u for u in dict.fromkeys(found) if u.startswith(("http://", "https://"))]
 
 
+def without_links(text: str) -> str:
+    """The text with its links (Slack's `<url|label>` form and bare ones) blanked out."""
+    return _BARE_URL.sub(" ", _SLACK_LINK.sub(" ", text))
+
+
 def message_links(message: dict[str, object]) -> list[str]:
     text = message.get("text")
     blocks = message.get("blocks")
@@ -84,7 +89,7 @@ def parse_command(text: str) -> CommandArgs:
     args = CommandArgs()
     links = links_in(text)
     args.link = links[0] if links else None
-    rest = _BARE_URL.sub(" ", _SLACK_LINK.sub(" ", text))
+    rest = without_links(text)
     try:
         words = shlex.split(rest.replace("\u201c", '"').replace("\u201d", '"').replace("\u2014", "--"))
     except ValueError:

@@ -195,9 +195,7 @@ def digest_posts(result: DigestResult, link: str, meeting: str | None, starts: d
     when = f" · starts {slack_time(starts, with_day=True)}" if starts else ""
     blocks: list[Block] = [
         header(f"Silent read: {meeting or title}"),
-        context(
-            f":page_facing_up: <{escape(link).replace('|', '%7C')}|{escape(title)}>{when} · a five-minute read"
-        ),
+        context(f":page_facing_up: {s.render(link, title)}{when} · a five-minute read"),
         section(f"*TL;DR* {safe_mrkdwn(digest.tldr, s)}"),
     ]
     blocks += _bullets(":ballot_box_with_check:", "What the meeting is asked to decide", digest.decisions, s)
@@ -229,6 +227,11 @@ def digest_posts(result: DigestResult, link: str, meeting: str | None, starts: d
     return paginate(
         blocks, f"Silent read: {escape(meeting or title)}: {escape(digest.tldr[:FALLBACK_LIMIT])}"
     )
+
+
+def scheduled_digest(link: str, channel_id: str | None, due_at: datetime) -> str:
+    """One digest someone scheduled, as `/debate schedule list` and the App Home show it."""
+    return f"<{escape(link)}> in <#{channel_id}> at {slack_time(due_at, with_day=True)}"
 
 
 # ---- errors and notices ----

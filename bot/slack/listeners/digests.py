@@ -5,6 +5,7 @@ Not registered on its own: Bolt gives `/debate` to one listener, which hands the
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -17,7 +18,8 @@ from bot.digest import workflows
 from bot.digest.due import DigestJob
 from bot.digest.when import WhenError, parse_when, split_when
 from bot.quotas import slack_time
-from bot.slack.parsing import links_in
+from bot.slack import render
+from bot.slack.parsing import links_in, without_links
 from bot.slack.safety import escape
 
 SUBCOMMANDS = ("digest", "schedule")
@@ -29,7 +31,6 @@ USAGE = (
     "• `/debate schedule list` and `/debate schedule cancel <number>`"
 )
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
-_LINKS = re.compile(r"<https?://[^>]+>|https?://\S+")
 
 
 def is_digest_command(text: str) -> bool:
@@ -71,7 +72,7 @@ async def _schedule(command: dict[str, Any], rest: str) -> str:
     links = links_in(rest)
     if not links:
         return f":link: I need a link to a doc, then a time.\n{USAGE}"
-    when_text, others = split_when(_LINKS.sub(" ", rest).split())
+    when_text, others = split_when(without_links(rest).split())
     if not when_text:
         return f":alarm_clock: When should I post it?\n{USAGE}"
     tz = await _zone(command["user_id"])
@@ -111,24 +112,21 @@ async def _zone(user: str) -> ZoneInfo:
 
 
 async def _listing(user: str) -> str:
-    rows = jobs.runtime().store.scheduled_by(user)
+    rows = await asyncio.to_thread(jobs.runtime().store.scheduled_by, user)
     if not rows:
         return ":calendar: You have no digests scheduled. " + USAGE.split("\n", 1)[1]
-    lines = [
-        f"{i}. <{escape(r.link)}> in <#{r.channel_id}> at {slack_time(r.due_at, with_day=True)}"
-        for i, r in enumerate(rows, 1)
-    ]
+    lines = [f"{i}. {render.scheduled_digest(r.link, r.channel_id, r.due_at)}" for i, r in enumerate(rows, 1)]
     return ":calendar: *Your scheduled digests*\n" + "\n".join(lines)
 
 
 async def _cancel(user: str, which: str) -> str:
-    rows = jobs.runtime().store.scheduled_by(user)
+    rows = await asyncio.to_thread(jobs.runtime().store.scheduled_by, user)
     if not which.isdigit() or not 1 <= int(which) <= len(rows):
         return (
             f":grey_question: Which one? Give its number from `/debate schedule list` (you have {len(rows)})."
         )
     row = rows[int(which) - 1]
-    if not jobs.runtime().store.cancel_digest(row.id, user):
+    if not await asyncio.to_thread(jobs.runtime().store.cancel_digest, row.id, user):
         return ":grey_question: That digest is no longer scheduled."
     await workflows.cancel(row.id)
     return f":wastebasket: Cancelled the digest of <{escape(row.link)}> due at {slack_time(row.due_at, with_day=True)}."

@@ -10,7 +10,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import jobs
 from bot.config import Settings
 from bot.debate.personas import load_personas
-from bot.quotas import slack_time
 from bot.slack import render
 from bot.slack.safety import escape
 
@@ -32,7 +31,7 @@ def register(app: AsyncApp, settings: Settings) -> None:
             for row in jobs.runtime().store.recent_for_user(user)
         ]
         upcoming = [
-            f":calendar: <{escape(row.link)}> in <#{row.channel_id}> at {slack_time(row.due_at, with_day=True)}"
+            f":calendar: {render.scheduled_digest(row.link, row.channel_id, row.due_at)}"
             for row in jobs.runtime().store.scheduled_by(user)
         ]
         personas = list(load_personas(settings.personas_dir).values())
