@@ -40,6 +40,11 @@ def document_nonce(document: Document) -> str:
     return hashlib.sha256(document.text.encode("utf-8")).hexdigest()[:12]
 
 
+def cached_system(document: Document) -> str:
+    """The rules and the document: the first system block of every call over this document (cached)."""
+    return render("debate_rules.md.j2", document=document, nonce=document_nonce(document))
+
+
 class DebatePrompts:
     """All prompts of one debate over one document."""
 
@@ -47,7 +52,7 @@ class DebatePrompts:
         self.panel = panel
         self.focus = focus
         self.depth = depth
-        self.cached_system = render("debate_rules.md.j2", document=document, nonce=document_nonce(document))
+        self.cached_system = cached_system(document)
 
     def _persona(self, persona: Persona) -> str:
         return render("persona.md.j2", persona=persona, panel=self.panel, focus=self.focus)

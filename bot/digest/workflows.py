@@ -28,9 +28,8 @@ from bot.store import DigestRow
 
 log = logging.getLogger(__name__)
 SCHEDULE = "docdebate-calendar-pass"
-DIGEST_QUEUE_POLL_S = (
-    1.0  # a digest may start a second late; polling less often leaves the database to debates
-)
+# A digest may start a second late; polling less often leaves the database to the debates.
+DIGEST_QUEUE_POLL_S = 1.0
 
 
 def cron(every_s: int) -> str:

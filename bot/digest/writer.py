@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.debate.grounding import Grounder
-from bot.debate.prompts import document_nonce, render
+from bot.debate.prompts import cached_system, render
 from bot.llm import LLM, Prompt
 from bot.models import Digest, Document, Usage
 
@@ -19,9 +19,8 @@ LIMITS = {"decisions": 4, "one_way_doors": 4, "assumptions": 4, "questions": 5}
 
 
 def digest_prompt(document: Document, meeting: str | None) -> Prompt:
-    cached = render("debate_rules.md.j2", document=document, nonce=document_nonce(document))
     role = render("digest.md.j2", meeting=meeting)
-    return Prompt(cached, role, [{"role": "user", "content": "Write the digest."}])
+    return Prompt(cached_system(document), role, [{"role": "user", "content": "Write the digest."}])
 
 
 def ground(digest: Digest, document: Document) -> Digest:

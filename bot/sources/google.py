@@ -25,6 +25,7 @@ import io
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -199,25 +200,19 @@ class GoogleSource:
             and "@" in calendar_id
             and "calendar.google.com" not in calendar_id
         )
-        found: list[dict[str, Any]] = []
-        token: str | None = None
         try:
             events = self._service("calendar", "v3", calendar_id if own else None).events()
-            while True:
-                page = self._run(
-                    events.list(
-                        calendarId=calendar_id,
-                        timeMin=start.isoformat(),
-                        timeMax=end.isoformat(),
-                        singleEvents=True,
-                        orderBy="startTime",
-                        pageToken=token,
-                    )
-                )
-                found += page.get("items", [])
-                token = page.get("nextPageToken")
-                if not token:
-                    return found
+            return self._listed(
+                "items",
+                lambda token: events.list(
+                    calendarId=calendar_id,
+                    timeMin=start.isoformat(),
+                    timeMax=end.isoformat(),
+                    singleEvents=True,
+                    orderBy="startTime",
+                    pageToken=token,
+                ),
+            )
         except HttpError as exc:
             if exc.resp.status in (403, 404):
                 raise SourceError(
@@ -243,22 +238,27 @@ class GoogleSource:
                 ) from exc
             raise
 
-    def _all_permissions(self, drive: Any, file_id: str) -> list[dict[str, Any]]:
+    def _listed(self, key: str, request: Callable[[str | None], Any]) -> list[dict[str, Any]]:
+        """Every item under `key` of a paged list call; `request(token)` builds the call for one page."""
         found: list[dict[str, Any]] = []
         token: str | None = None
         while True:
-            page = self._run(
-                drive.permissions().list(
-                    fileId=file_id,
-                    supportsAllDrives=True,
-                    pageToken=token,
-                    fields="nextPageToken,permissions(type,role,emailAddress,domain)",
-                )
-            )
-            found += page.get("permissions", [])
+            page = self._run(request(token))
+            found += page.get(key, [])
             token = page.get("nextPageToken")
             if not token:
                 return found
+
+    def _all_permissions(self, drive: Any, file_id: str) -> list[dict[str, Any]]:
+        return self._listed(
+            "permissions",
+            lambda token: drive.permissions().list(
+                fileId=file_id,
+                supportsAllDrives=True,
+                pageToken=token,
+                fields="nextPageToken,permissions(type,role,emailAddress,domain)",
+            ),
+        )
 
     def _body(self, drive: Any, subject: str | None, file_id: str, meta: dict[str, Any]) -> Body:
         mime = meta.get("mimeType", "")
@@ -316,25 +316,13 @@ class GoogleSource:
             return ""
 
     def _comments(self, drive: Any, file_id: str) -> str:
-        lines: list[str] = []
-        token: str | None = None
-        while True:
-            page = self._run(
-                drive.comments().list(
-                    fileId=file_id,
-                    fields=_COMMENT_FIELDS,
-                    includeDeleted=False,
-                    pageSize=100,
-                    pageToken=token,
-                )
-            )
-            for comment in page.get("comments", []):
-                if comment.get("resolved") or comment.get("deleted"):
-                    continue
-                lines.append(_comment_lines(comment))
-            token = page.get("nextPageToken")
-            if not token:
-                break
+        comments = self._listed(
+            "comments",
+            lambda token: drive.comments().list(
+                fileId=file_id, fields=_COMMENT_FIELDS, includeDeleted=False, pageSize=100, pageToken=token
+            ),
+        )
+        lines = [_comment_lines(c) for c in comments if not (c.get("resolved") or c.get("deleted"))]
         if not lines:
             return ""
         return "# Existing discussion (open comments)\n\n" + "\n\n".join(lines)
