@@ -166,12 +166,6 @@ class Store:
                 row.doc_key = doc_key(result.document.source)
                 row.doc_sha256 = text_sha256(result.document)
 
-    def titled(self, debate_id: str, title: str, thread_ts: str) -> None:
-        with Session(self._engine) as session, session.begin():
-            row = session.get(DebateRow, debate_id)
-            if row is not None:
-                row.title, row.thread_ts = title, thread_ts
-
     def running_in_thread(self, channel_id: str, thread_ts: str) -> DebateRow | None:
         with Session(self._engine) as session:
             query = select(DebateRow).where(
