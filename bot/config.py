@@ -96,6 +96,17 @@ class Settings(BaseSettings):
     slack_update_interval_s: float = Field(
         default=1.5, gt=0, description="How often a live turn is re-rendered."
     )
+    startup_retry_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long `serve` keeps retrying an unreachable service at start (bot.preflight).",
+    )
+    health_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Socket Mode: serve `GET /health` on 0.0.0.0:this port (HTTP mode always has it).",
+    )
 
     # --- Google (DESIGN.md contract names) ---
     google_application_credentials: Path | None = Field(
