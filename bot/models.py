@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from bot.depth import Depth
+
 
 class Section(BaseModel):
     """A heading of the document and the span of text it covers (character offsets into `Document.text`)."""
@@ -59,16 +61,6 @@ class Persona(BaseModel):
     prompt: str = Field(min_length=1, description="The body of the persona file: how it thinks and argues.")
     origin: PersonaOrigin = PersonaOrigin.BUILTIN
     path: str = ""
-
-
-class Depth(StrEnum):
-    QUICK = "quick"
-    STANDARD = "standard"
-    DEEP = "deep"
-
-    @property
-    def rebuttal_rounds(self) -> int:
-        return {Depth.QUICK: 0, Depth.STANDARD: 1, Depth.DEEP: 2}[self]
 
 
 class Usage(BaseModel):

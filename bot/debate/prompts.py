@@ -12,8 +12,9 @@ from functools import lru_cache
 
 import jinja2
 
+from bot.depth import Depth
 from bot.llm import Prompt
-from bot.models import Depth, Document, Persona, Turn
+from bot.models import Document, Persona, Turn
 from bot.resources import resource_dir
 
 OPENING_WORDS = {Depth.QUICK: 220, Depth.STANDARD: 320, Depth.DEEP: 420}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from bot.depth import Depth
 from bot.errors import DocdebateError
-from bot.models import Depth
 
 # Slack sends links as `<https://x|label>` or `<https://x>`; users may also paste them bare.
 _SLACK_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>")
@@ -79,7 +79,7 @@ def strip_mentions(text: str) -> str:
 class CommandArgs:
     link: str | None = None
     focus: str | None = None
-    personas: list[str] = field(default_factory=list)
+    personas: list[str] | None = None  # None: not given (the default panel)
     depth: Depth = Depth.STANDARD
     help: bool = False
 

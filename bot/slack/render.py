@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.debate.report import round_title, usage_line
-from bot.models import DebateResult, Depth, DigestResult, OneWayDoor, Persona, Quote, Verdict
+from bot.depth import Depth
+from bot.models import DebateResult, DigestResult, OneWayDoor, Persona, Quote, Verdict
 from bot.quotas import slack_time
 from bot.slack.safety import LinkPolicy, escape, safe_mrkdwn
 
