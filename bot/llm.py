@@ -5,7 +5,8 @@ Every call of a debate sends the same first system block: the debate rules and t
 turns and the judge read one cached prefix. `warm()` writes that prefix once before the fan-out; without it,
 parallel calls would each pay for writing the same cache entry.
 
-Retries: see `bot.retries` (the SDK's own, adjusted by a middleware; tenacity for mid-stream overloads).
+Retries: `bot.retries.model` (tenacity; the SDK's own retries are off so that each wait can be announced to
+the caller's `on_retry`).
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from anthropic import AsyncAnthropic
 from anthropic.types import MessageParam, TextBlockParam
 from anthropic.types import Usage as ApiUsage
 from pydantic import BaseModel
+from tenacity import AsyncRetrying
 
 from bot.config import Settings
 from bot.errors import ModelError
 from bot.models import Usage
-from bot.retries import AnthropicRetryPolicy, is_mid_stream_failure, mid_stream_attempts
+from bot.retries.model import RetryListener, attempts, is_mid_stream_failure
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +68,16 @@ class LLM:
         self._client = AsyncAnthropic(
             api_key=settings.api_key(),
             base_url=settings.anthropic_base_url,
-            max_retries=settings.llm_max_retries,
+            max_retries=0,  # retried in `_attempts`, where every wait is known
             timeout=settings.llm_call_timeout_s,
-            middleware=[AnthropicRetryPolicy(settings.llm_retry_after_cap_s)],
         )
 
     async def close(self) -> None:
         await self._client.close()
+
+    def _attempts(self, on_retry: RetryListener | None) -> AsyncRetrying:
+        settings = self._settings
+        return attempts(settings.llm_max_retries, settings.llm_retry_after_cap_s, on_retry)
 
     def usage(self, model: str, api: ApiUsage | None) -> Usage:
         """Our `Usage` (with cost) from the API's usage block."""
@@ -103,15 +108,19 @@ class LLM:
         ) / million
         return usage
 
-    async def warm(self, model: str, cached_system: str) -> Usage | None:
+    async def warm(
+        self, model: str, cached_system: str, on_retry: RetryListener | None = None
+    ) -> Usage | None:
         """Write the shared prefix to the cache before a fan-out; skipped when it is too short to cache."""
         if estimate_tokens(cached_system) < MIN_CACHEABLE_TOKENS:
             return None
         prompt = Prompt(cached_system, "", [{"role": "user", "content": "Reply with the single word: ready"}])
         with _model_errors(model):
-            message = await self._client.messages.create(
-                model=model, max_tokens=1, system=prompt.system_blocks(), messages=prompt.messages
-            )
+            async for attempt in self._attempts(on_retry):
+                with attempt:
+                    message = await self._client.messages.create(
+                        model=model, max_tokens=1, system=prompt.system_blocks(), messages=prompt.messages
+                    )
         return self.usage(model, message.usage)
 
     async def stream_text(
@@ -121,15 +130,15 @@ class LLM:
         max_tokens: int,
         on_text: TextSink | None = None,
         on_restart: Callable[[], Awaitable[None]] | None = None,
+        on_retry: RetryListener | None = None,
     ) -> tuple[str, Usage]:
         """One free-text turn, streamed; `on_text` receives each chunk as it arrives.
 
-        The SDK retries failures that arrive as an HTTP status. An overload reported mid-stream (an SSE
-        `error` event after a 200) it cannot retry, so we do, a bounded number of times; `on_restart` tells the
-        listener that the text so far is void.
+        A failure before or during the stream (an overload reported as an SSE `error` event after a 200)
+        starts the turn again; `on_restart` tells the listener that the text so far is void.
         """
         with _model_errors(model):
-            async for attempt in mid_stream_attempts():
+            async for attempt in self._attempts(on_retry):
                 with attempt:
                     if attempt.retry_state.attempt_number > 1 and on_restart is not None:
                         await on_restart()
@@ -151,17 +160,24 @@ class LLM:
         return text, self.usage(model, message.usage)
 
     async def structured(
-        self, model: str, prompt: Prompt, max_tokens: int, output: type[T]
+        self,
+        model: str,
+        prompt: Prompt,
+        max_tokens: int,
+        output: type[T],
+        on_retry: RetryListener | None = None,
     ) -> tuple[T, Usage]:
         """One call whose answer is an instance of `output`, through native structured output."""
         with _model_errors(model):
-            message = await self._client.messages.parse(
-                model=model,
-                max_tokens=max_tokens,
-                system=prompt.system_blocks(),
-                messages=prompt.messages,
-                output_format=output,
-            )
+            async for attempt in self._attempts(on_retry):
+                with attempt:
+                    message = await self._client.messages.parse(
+                        model=model,
+                        max_tokens=max_tokens,
+                        system=prompt.system_blocks(),
+                        messages=prompt.messages,
+                        output_format=output,
+                    )
         _refuse_refusals(message.stop_reason)
         if message.parsed_output is None:
             raise ModelError(

@@ -1,4 +1,9 @@
-"""The live terminal view of a debate: who is thinking, each turn as it lands, then the verdict."""
+"""The live terminal view of a debate: who is thinking, each turn as it lands, then the verdict.
+
+The status table is re-drawn by Rich's refresh (`__rich__`), not only when an event arrives, so its clock
+ticks every second and a retry's countdown moves even while the model is silent. Text from the document
+(its title) goes in as `Text`, never as markup, so `[bold]` or `:smile:` in a title prints as typed.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from bot.debate.events import (
     DebateEvent,
     DebateStarted,
     JudgeStarted,
+    Retrying,
     RoundSkipped,
     TurnDelta,
     TurnFinished,
@@ -35,7 +41,9 @@ class TerminalView:
         self.console = console
         self.show_turns = show_turns
         self._status: dict[str, tuple[str, bool]] = {}  # persona name -> (what it is doing, busy)
+        self._retry: dict[str, tuple[Retrying, float]] = {}  # persona name -> latest retry, when it came
         self._words: dict[str, int] = {}
+        self._spinners: dict[str, Spinner] = {}  # kept, so each spins on instead of restarting every frame
         self._panel: list[Persona] = []
         self._round_shown = -1
         self._started = time.monotonic()
@@ -46,19 +54,28 @@ class TerminalView:
         match event:
             case DebateStarted(document=doc, panel=panel, rounds=rounds):
                 self._panel = panel
+                self._started = time.monotonic()
                 names = ", ".join(f"{p.emoji} {escape(p.title)}" for p in panel)
                 self.console.print(
-                    f"[bold]Reviewing[/] {escape(doc.title)} [dim]({len(doc.text):,} characters, {len(doc.sections)} "
-                    f"sections)[/]\n[bold]Panel:[/] {names} [dim]· {rounds} rebuttal round(s)[/]"
+                    Text.assemble(
+                        ("Reviewing ", "bold"),
+                        doc.title,
+                        (f" ({len(doc.text):,} characters, {len(doc.sections)} sections)", "dim"),
+                    )
                 )
-                self._live = Live(self._render(), console=self.console, refresh_per_second=8, transient=True)
+                self.console.print(f"[bold]Panel:[/] {names} [dim]· {rounds} rebuttal round(s)[/]")
+                self._live = Live(self, console=self.console, refresh_per_second=4, transient=True)
                 self._live.start()
+            case Retrying(persona=persona):
+                self._retry[persona.name if persona else "judge"] = (event, time.monotonic())
             case CacheWarmed():
                 self._set("judge", "document cached for the panel", busy=False)
             case TurnStarted(persona=persona, round=round_):
+                self._retry.pop(persona.name, None)
                 self._words[persona.name] = 0
                 self._set(persona.name, f"thinking: {round_title(round_).lower()}", busy=True)
             case TurnDelta(persona=persona, text=text):
+                self._retry.pop(persona.name, None)
                 self._words[persona.name] = self._words.get(persona.name, 0) + len(text.split())
                 self._set(persona.name, f"writing… {self._words[persona.name]} words", busy=True)
             case TurnFinished(persona=persona, turn=turn):
@@ -77,6 +94,7 @@ class TerminalView:
             case RoundSkipped(round=round_, reason=reason):
                 self.console.print(f"[dim]Skipping rebuttal round {round_}: {reason}.[/]")
             case JudgeStarted():
+                self._retry.pop("judge", None)
                 self._set("judge", "the judge is writing the verdict", busy=True)
             case VerdictReady():
                 self.stop()
@@ -90,15 +108,35 @@ class TerminalView:
     def _set(self, key: str, status: str, busy: bool) -> None:
         self._status[key] = (status, busy)
         if self._live is not None:
-            self._live.update(self._render())
+            self._live.refresh()
 
-    def _render(self) -> RenderableType:
+    def _retry_line(self, key: str) -> Text | None:
+        """The retry under way for `key`, its wait counting down; None once the wait is over."""
+        found = self._retry.get(key)
+        if found is None:
+            return None
+        event, at = found
+        left = event.notice.wait_s - (time.monotonic() - at)
+        if left <= 0:
+            return Text(f"{event.notice.service} is {event.notice.problem}: retrying now", style="yellow")
+        notice = event.notice
+        text = f"{notice.service} is {notice.problem}: retrying in {left:.0f} s ({notice.retry} of {notice.retries})"
+        return Text(text, style="yellow")
+
+    def __rich__(self) -> RenderableType:
+        """Drawn at every refresh of the live display (four times a second)."""
         table = Table.grid(padding=(0, 1))
         rows = [(f"{p.emoji} {escape(p.title)}", p.name) for p in self._panel] + [(":scales: Judge", "judge")]
         for label, key in rows:
             status, busy = self._status.get(key, ("waiting", False))
-            icon: RenderableType = Spinner("dots") if busy else Text("·" if status == "waiting" else "✓")
-            table.add_row(icon, Text.from_markup(label), Text(status, style="dim" if not busy else ""))
+            icon: RenderableType = (
+                self._spinners.setdefault(key, Spinner("dots"))
+                if busy
+                else Text("·" if status == "waiting" else "✓")
+            )
+            retry = self._retry_line(key)
+            shown = retry or Text(status, style="dim" if not busy else "")
+            table.add_row(icon, Text.from_markup(label), shown)
         elapsed = Text(f"{time.monotonic() - self._started:.0f} s", style="dim")
         return Group(table, elapsed)
 

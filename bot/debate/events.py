@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.models import Document, Persona, Turn, Usage, Verdict
+from bot.retries.model import RetryNotice
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,15 @@ class TurnFinished:
 
 
 @dataclass(frozen=True)
+class Retrying:
+    """A model call failed in a way a retry can fix, and will be tried again after `notice.wait_s`.
+    `persona` None: the call is the cache warm-up or the judge's."""
+
+    persona: Persona | None
+    notice: RetryNotice
+
+
+@dataclass(frozen=True)
 class RoundSkipped:
     round: int
     reason: str
@@ -62,6 +72,7 @@ DebateEvent = (
     | TurnStarted
     | TurnDelta
     | TurnFinished
+    | Retrying
     | RoundSkipped
     | JudgeStarted
     | VerdictReady

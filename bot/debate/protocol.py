@@ -23,6 +23,7 @@ from bot.debate.events import (
     DebateStarted,
     EventSink,
     JudgeStarted,
+    Retrying,
     RoundSkipped,
     TurnDelta,
     TurnFinished,
@@ -32,9 +33,11 @@ from bot.debate.events import (
 )
 from bot.debate.grounding import ground_verdict
 from bot.debate.prompts import FOLLOW_UP_WORDS, OPENING_WORDS, REBUTTAL_WORDS, DebatePrompts
+from bot.depth import Depth
 from bot.errors import ModelError
 from bot.llm import LLM, Prompt
-from bot.models import DebateResult, Depth, Document, Persona, Turn, Usage, Verdict
+from bot.models import DebateResult, Document, Persona, Turn, Usage, Verdict
+from bot.retries.model import RetryListener, RetryNotice
 
 JUDGE_MAX_TOKENS = 8000
 _DISAGREEMENT_LINE = re.compile(r"^[\s>*_`]*NEW_DISAGREEMENTS[\s*_`]*:[\s*_`]*(\d+)[\s*_`.]*$", re.I | re.M)
@@ -76,8 +79,14 @@ class Debate:
         self.emit = on_event
         self.prompts = DebatePrompts(document, panel, self.focus, depth)
 
+    def _retrying(self, persona: Persona | None) -> RetryListener:
+        async def announce(notice: RetryNotice) -> None:
+            await self.emit(Retrying(persona, notice))
+
+        return announce
+
     async def warm(self) -> Usage | None:
-        usage = await self.llm.warm(self.settings.model, self.prompts.cached_system)
+        usage = await self.llm.warm(self.settings.model, self.prompts.cached_system, self._retrying(None))
         if usage is not None:
             await self.emit(CacheWarmed(usage))
         return usage
@@ -94,7 +103,12 @@ class Debate:
             await self.emit(TurnStarted(persona, round_))
 
         raw, usage = await self.llm.stream_text(
-            self.settings.model, prompt, max_tokens_for(words), forward, on_restart=restart
+            self.settings.model,
+            prompt,
+            max_tokens_for(words),
+            forward,
+            on_restart=restart,
+            on_retry=self._retrying(persona),
         )
         rebuttal = round_ > 0 and counts_disagreements
         text, new_disagreements = split_disagreement_count(raw) if rebuttal else (raw.strip(), None)
@@ -122,7 +136,7 @@ class Debate:
         await self.emit(JudgeStarted())
         model = self.settings.judge
         draft, usage = await self.llm.structured(
-            model, self.prompts.judge(transcript), JUDGE_MAX_TOKENS, Verdict
+            model, self.prompts.judge(transcript), JUDGE_MAX_TOKENS, Verdict, self._retrying(None)
         )
         verdict = ground_verdict(draft, self.document, self.panel)
         await self.emit(VerdictReady(verdict, usage))

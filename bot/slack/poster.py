@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.models import Persona
-from bot.retries import add_slack_retries
+from bot.retries.slack import add_slack_retries
 from bot.slack.render import Post
 
 log = logging.getLogger(__name__)
