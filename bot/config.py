@@ -188,6 +188,9 @@ class Settings(BaseSettings):
     # --- sources ---
     allow_private_urls: bool = False
     max_doc_chars: int = Field(default=600_000, gt=0, description="About 150k tokens.")
+    min_doc_words: int = Field(
+        default=40, ge=1, description="Fewer words than this is not a document to debate (refused before any model call)."
+    )
     max_file_bytes: int = Field(default=25_000_000, gt=0)
     fetch_timeout_s: float = Field(default=20.0, gt=0)
     fetch_max_redirects: int = Field(default=5, ge=0)

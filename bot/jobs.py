@@ -23,15 +23,16 @@ from bot.config import Settings
 from bot.debate.events import DebateEvent, TurnDelta, TurnStarted
 from bot.debate.personas import load_personas, parse_panel, select_panel
 from bot.debate.protocol import Debate, any_new_disagreement
+from bot.depth import Depth
 from bot.errors import DocdebateError, SourceError
 from bot.llm import LLM
-from bot.models import DebateResult, Depth, Document, Persona, Turn, Usage, Verdict
+from bot.models import DebateResult, Document, Persona, Turn, Usage, Verdict
 from bot.replicas import Watch
 from bot.slack import render
 from bot.slack.poster import Poster
 from bot.slack.safety import LinkPolicy, escape
 from bot.sources import Requester, load_document
-from bot.sources.google import is_google_link
+from bot.sources.links import is_google_link
 from bot.store import DebateRow, Store, sqlalchemy_url
 
 log = logging.getLogger(__name__)
@@ -163,7 +164,7 @@ def _enqueue(request: ThreadRequest) -> bool:
 
 
 def panel_for(request: ThreadRequest) -> list[Persona]:
-    return select_panel(load_personas(runtime().settings.personas_dir), parse_panel(request.personas))
+    return select_panel(load_personas(runtime().settings.personas_dir), parse_panel(request.personas or None))
 
 
 # ---- steps ----

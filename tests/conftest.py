@@ -14,6 +14,10 @@ import pytest
 
 from tests.fakes.anthropic_fake import FakeAnthropic
 
+# In-process settings of the unit tests: the converters' tests read small samples, which a debate would
+# refuse as too short (DOCDEBATE_MIN_DOC_WORDS has tests of its own). Subprocesses get explicit envs.
+os.environ.setdefault("DOCDEBATE_MIN_DOC_WORDS", "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 API_KEY = "test-key"

@@ -11,7 +11,8 @@ import pytest
 from bot.config import Settings
 from bot.errors import SourceError
 from bot.sources import Requester, load_document
-from bot.sources.google import csv_to_markdown, google_file_id
+from bot.sources.google import csv_to_markdown
+from bot.sources.links import google_file_id
 from tests.fakes.google_fake import FakeGoogle
 
 SA = "docdebate@proj.iam.gserviceaccount.com"

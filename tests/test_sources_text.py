@@ -147,3 +147,11 @@ def test_finish_refuses_a_document_over_the_character_limit() -> None:
 )
 def test_human_size(n: int, text: str) -> None:
     assert human_size(n) == text
+
+
+def test_a_document_too_short_to_debate_is_refused_before_any_model_call() -> None:
+    settings = Settings(min_doc_words=40)
+    with pytest.raises(SourceError, match=r"too short to review \(1 word; a debate needs at least 40\)"):
+        finish(Body("x"), source="x.md", fallback_title="x", settings=settings)
+    long_enough = " ".join(["word"] * 40)
+    assert finish(Body(long_enough), source="x.md", fallback_title="x", settings=settings).text == long_enough

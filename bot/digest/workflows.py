@@ -23,7 +23,8 @@ from bot.models import DigestResult, Document
 from bot.slack import render
 from bot.slack.safety import escape
 from bot.sources import doc_key, text_sha256
-from bot.sources.google import GoogleSource, is_google_link
+from bot.sources.google import GoogleSource
+from bot.sources.links import is_google_link
 from bot.store import DigestRow
 
 log = logging.getLogger(__name__)

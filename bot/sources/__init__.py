@@ -14,9 +14,7 @@ import re
 from bot.config import Settings
 from bot.errors import SourceError
 from bot.models import Document
-from bot.sources.google import GoogleSource, Requester, google_file_id, is_google_link
-from bot.sources.local import load_file
-from bot.sources.web import load_url
+from bot.sources.links import Requester, google_file_id, is_google_link
 
 __all__ = ["Requester", "doc_key", "load_document", "text_sha256"]
 
@@ -33,14 +31,20 @@ async def load_document(ref: str, settings: Settings, requester: Requester | Non
     if not ref:
         raise SourceError("no document given: pass a file path or an http(s) link.")
     if is_google_link(ref):
+        from bot.sources.google import GoogleSource  # googleapiclient loads only for a Google link
+
         return await GoogleSource(settings).load(ref, requester)
     if _WEB.match(ref):
+        from bot.sources.web import load_url
+
         return await load_url(ref, settings)
     other = _OTHER_SCHEME.match(ref)
     if other:
         raise SourceError(
             f"cannot read {other.group(1)}:// links: give an http(s) link or the path of a local file."
         )
+    from bot.sources.local import load_file
+
     return await load_file(ref, settings)
 
 

@@ -13,10 +13,7 @@ from enum import StrEnum
 
 from bot.config import Settings
 from bot.errors import SourceError
-from bot.sources.pdf import pdf_body
 from bot.sources.text import Body, decode_text, is_text, markdown_body
-from bot.sources.webpage import html_body
-from bot.sources.word import docx_body
 
 SUPPORTED = "docdebate reads .md, .txt, .pdf, .docx or a web page"
 
@@ -91,11 +88,18 @@ def to_body(
     charset: str | None = None,
     url: str | None = None,
 ) -> Body:
-    """Run the converter for `kind`. `name` is how messages refer to the document."""
+    """Run the converter for `kind`. `name` is how messages refer to the document. Each converter's library
+    (pypdf, python-docx, trafilatura) loads only when a document of its kind arrives."""
     if kind is Kind.PDF:
+        from bot.sources.pdf import pdf_body
+
         return pdf_body(data, name)
     if kind is Kind.DOCX:
+        from bot.sources.word import docx_body
+
         return docx_body(data, name, max_unzipped_bytes=_UNZIP_RATIO * settings.max_file_bytes)
     if kind is Kind.HTML:
+        from bot.sources.webpage import html_body
+
         return html_body(data, name, charset=charset, url=url)
     return markdown_body(decode_text(data, name, charset))

@@ -20,6 +20,7 @@ import httpx
 from bot import __version__
 from bot.config import Settings
 from bot.errors import SourceError
+from bot.sources.links import is_google_host
 from bot.sources.netguard import IPAddress, checked_addresses
 from bot.sources.text import human_size
 
@@ -27,7 +28,6 @@ _SCHEMES = ("http", "https")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MAX_ADDRESSES_TRIED = 4
 _MAX_CAUSES = 8
-_GOOGLE_HOSTS = ("docs.google.com", "drive.google.com")
 _HEADERS = {
     "User-Agent": f"docdebate/{__version__} (document review bot)",
     "Accept": "text/html,application/xhtml+xml,text/markdown,text/plain,application/pdf,"
@@ -81,16 +81,11 @@ def check_url(url: str) -> httpx.URL:
         raise SourceError(
             "refusing to fetch a link with a user name or password in it: remove the 'user:password@' part."
         )
-    if _is_google(parsed.host):
+    if is_google_host(parsed.host):
         raise SourceError(  # a redirect to Google: its pages need the Google source, with access checks
             f"{url} leads to a Google Docs or Drive page: link the Google doc itself."
         )
     return parsed
-
-
-def _is_google(host: str) -> bool:
-    host = host.lower().rstrip(".")
-    return any(host == g or host.endswith("." + g) for g in _GOOGLE_HOSTS)
 
 
 async def _follow(url: str, settings: Settings, verify: ssl.SSLContext) -> Fetched:

@@ -13,7 +13,7 @@ Access (the bot must never become a way to read a doc one cannot open):
 The CLI has no requester: whoever runs it holds the key, so no check is made there.
 
 googleapiclient is synchronous (httplib2): each call runs in a worker thread, its transient failures retried
-as `bot.retries.google_execute` decides.
+as `bot.retries.google.google_execute` decides.
 """
 
 from __future__ import annotations
@@ -24,12 +24,10 @@ import functools
 import io
 import json
 import logging
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin
 
 import google_auth_httplib2
 import httplib2
@@ -41,9 +39,10 @@ from googleapiclient.errors import HttpError
 from bot.config import Settings
 from bot.errors import ConfigError, SourceError
 from bot.models import Document
-from bot.retries import google_execute
+from bot.retries.google import google_execute
 from bot.sources.convert import Kind, to_body
 from bot.sources.gdocs import gdoc_body
+from bot.sources.links import Requester, google_file_id
 from bot.sources.text import Body, finish
 
 log = logging.getLogger(__name__)
@@ -55,11 +54,6 @@ SCOPES = [
 GOOGLE_DOC = "application/vnd.google-apps.document"
 GOOGLE_SLIDES = "application/vnd.google-apps.presentation"
 GOOGLE_SHEET = "application/vnd.google-apps.spreadsheet"
-_PATH_ID = re.compile(
-    r"/(?:u/\d+/)?(?:document|presentation|spreadsheets|drawings|file)/(?:u/\d+/)?d/([A-Za-z0-9_-]{10,})"
-)
-_ID = re.compile(r"^[A-Za-z0-9_-]{10,}$")
-_HOSTS = ("docs.google.com", "drive.google.com")
 _COMMENT_FIELDS = (
     "nextPageToken,comments(id,content,resolved,deleted,quotedFileContent/value,author/displayName,"
     "replies(content,deleted,author/displayName))"
@@ -77,31 +71,6 @@ def _load_key(path: str) -> service_account.Credentials:
         raise ConfigError(
             f"GOOGLE_APPLICATION_CREDENTIALS={path} is not a service-account key: {exc}"
         ) from exc
-
-
-def google_file_id(url: str) -> str | None:
-    """The file id in any Docs/Drive link form (`/d/ID/edit?tab=…`, `/u/0/…`, `open?id=ID`), or None."""
-    parts = urlsplit(url)
-    if parts.hostname not in _HOSTS:
-        return None
-    found = _PATH_ID.search(parts.path)
-    if found:
-        return found.group(1)
-    ids = parse_qs(parts.query).get("id", [])
-    return ids[0] if ids and _ID.match(ids[0]) else None
-
-
-def is_google_link(url: str) -> bool:
-    return urlsplit(url).hostname in _HOSTS
-
-
-@dataclass(frozen=True)
-class Requester:
-    email: str
-
-    @property
-    def domain(self) -> str:
-        return self.email.rpartition("@")[2].lower()
 
 
 class GoogleSource:

@@ -164,13 +164,19 @@ def first_title(sections: list[Section]) -> str | None:
 
 
 def finish(body: Body, *, source: str, fallback_title: str, settings: Settings) -> Document:
-    """The checks every source shares, then the Document.
+    """The checks every source shares (empty, too short to debate, too long), then the Document.
 
     The title is the body's own, else the first `# ` heading of the Markdown, else `fallback_title` (file
     stem, page title).
     """
     if not body.text.strip():
         raise SourceError(f"the document is empty: {source} has no text to debate.")
+    words = len(body.text.split())
+    if words < settings.min_doc_words:
+        raise SourceError(
+            f"the document is too short to review ({words} word{'s' if words != 1 else ''}; a debate needs at "
+            f"least {settings.min_doc_words}): link the full doc, not a stub or a title"
+        )
     if len(body.text) > settings.max_doc_chars:
         raise SourceError(
             f"the document is {len(body.text):,} characters; the limit is {settings.max_doc_chars:,} "
