@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.debate.personas import DEFAULT_PANEL, load_personas, parse_panel, select_panel
+from bot.debate.personas import DEFAULT_PANEL, load_personas, parse_panel, read_persona, select_panel
 from bot.errors import PersonaError
 from bot.models import PersonaOrigin
 
@@ -52,9 +52,24 @@ def test_bad_file_names_file_and_field(tmp_path: Path, text: str, expected: str)
     path = tmp_path / "bad.md"
     path.write_text(text)
     with pytest.raises(PersonaError) as caught:
-        load_personas(tmp_path)
+        read_persona(path, PersonaOrigin.CUSTOM)
     assert str(path) in caught.value.message
     assert expected in caught.value.message
+    assert "\n" not in caught.value.message  # one line, even for YAML's multi-line errors
+
+
+def test_a_bad_file_in_the_folder_is_skipped_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "README.md").write_text("# Our personas\n\nOne file each.\n")
+    (tmp_path / "legal.md").write_text(GOOD)
+    with caplog.at_level("WARNING"):
+        first = load_personas(tmp_path)
+        again = load_personas(tmp_path)
+    assert "legal" in first and "skeptic" in first and again.keys() == first.keys()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1, warnings  # once per file, not on every load
+    assert str(tmp_path / "README.md") in warnings[0] and "missing YAML front matter" in warnings[0]
 
 
 def test_unknown_persona_lists_the_known_ones() -> None:
@@ -64,7 +79,23 @@ def test_unknown_persona_lists_the_known_ones() -> None:
 
 def test_panel_parsing() -> None:
     assert parse_panel(None) == list(DEFAULT_PANEL)
-    assert parse_panel(" Skeptic,@exec,skeptic, ") == ["skeptic", "exec"]
+    assert parse_panel(" Skeptic,@exec, ") == ["skeptic", "exec"]
+    assert parse_panel(["legal", "exec", "skeptic"]) == ["legal", "exec", "skeptic"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (",", "names nobody"),
+        ("", "names nobody"),
+        ([], "names nobody"),
+        ("skeptic,Skeptic", "skeptic is named twice"),
+        ("skeptic", "at least 2 personas"),
+    ],
+)
+def test_a_panel_that_cannot_debate_is_refused(spec: str | list[str], expected: str) -> None:
+    with pytest.raises(PersonaError, match=expected):
+        parse_panel(spec)
 
 
 def test_missing_extra_folder_is_an_error(tmp_path: Path) -> None:

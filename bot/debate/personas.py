@@ -1,11 +1,13 @@
 """Persona files: YAML front matter (name, title, emoji, focus) and a prompt body.
 
 Built-ins ship in `personas/`; a team adds its own in `DOCDEBATE_PERSONAS_DIR`, where a file with the name
-of a built-in replaces it.
+of a built-in replaces it. A file there that is not a valid persona (a README.md is enough) is skipped with
+one warning naming the file and the field, so one bad file never takes every command down with it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,7 +18,10 @@ from bot.errors import PersonaError
 from bot.models import Persona, PersonaOrigin
 from bot.resources import resource_dir
 
+log = logging.getLogger(__name__)
 DEFAULT_PANEL = ("skeptic", "exec", "engineer")
+MIN_PANEL = 2
+_warned: set[tuple[str, float]] = set()  # (path, mtime) of files already reported as skipped
 _FRONT_MATTER_FIELDS = {"name", "title", "emoji", "focus"}
 
 
@@ -31,7 +36,7 @@ def parse_persona(text: str, path: Path, origin: PersonaOrigin) -> Persona:
     try:
         meta = yaml.safe_load(header)
     except yaml.YAMLError as exc:
-        raise PersonaError(f"{path}: front matter is not valid YAML ({exc})") from None
+        raise PersonaError(f"{path}: front matter is not valid YAML ({_yaml_problem(exc)})") from None
     if not isinstance(meta, dict):
         raise PersonaError(f"{path}: front matter must be a mapping of name, title, emoji, focus")
     unknown = sorted(set(meta) - _FRONT_MATTER_FIELDS)
@@ -45,16 +50,50 @@ def parse_persona(text: str, path: Path, origin: PersonaOrigin) -> Persona:
         raise PersonaError(f"{path}: field '{field}': {error['msg']}") from None
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's error in a few words and a line number, instead of its multi-line excerpt."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 2}" if mark is not None else ""  # +1: 1-based, +1: the '---' line
+        return f"{exc.problem or exc.context}{where}"
+    return str(exc).splitlines()[0]
+
+
+def read_persona(path: Path, origin: PersonaOrigin) -> Persona:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PersonaError(f"{path}: cannot be read ({exc})") from None
+    return parse_persona(text, path, origin)
+
+
 def _load_dir(folder: Path, origin: PersonaOrigin) -> dict[str, Persona]:
+    """The folder's personas; with `origin` CUSTOM a bad file is skipped with a warning (built-ins must load)."""
     personas: dict[str, Persona] = {}
     for path in sorted(folder.glob("*.md")):
-        persona = parse_persona(path.read_text(encoding="utf-8"), path, origin)
-        if persona.name in personas:
-            raise PersonaError(
-                f"{path}: persona '{persona.name}' is also defined in {personas[persona.name].path}"
-            )
+        try:
+            persona = read_persona(path, origin)
+            if persona.name in personas:
+                raise PersonaError(
+                    f"{path}: persona '{persona.name}' is also defined in {personas[persona.name].path}"
+                )
+        except PersonaError as exc:
+            if origin is PersonaOrigin.BUILTIN:
+                raise
+            _warn_once(path, exc.message)
+            continue
         personas[persona.name] = persona
     return personas
+
+
+def _warn_once(path: Path, message: str) -> None:
+    try:
+        stamp = (str(path), path.stat().st_mtime)
+    except OSError:
+        stamp = (str(path), 0.0)
+    if stamp not in _warned:
+        _warned.add(stamp)
+        log.warning("skipped %s", message)
 
 
 def load_personas(extra_dir: Path | None = None) -> dict[str, Persona]:
@@ -68,10 +107,27 @@ def load_personas(extra_dir: Path | None = None) -> dict[str, Persona]:
 
 
 def parse_panel(spec: str | Iterable[str] | None) -> list[str]:
-    """`"skeptic, legal"` -> `["skeptic", "legal"]`; empty -> the default panel. Order kept, duplicates dropped."""
-    names = spec.split(",") if isinstance(spec, str) else list(spec or [])
+    """`"skeptic, legal"` -> `["skeptic", "legal"]`; None (not given) -> the default panel.
+
+    A panel that was given must name at least two personas, each once: a debate of one voice, or of a
+    voice with itself, would be paid for and tell nothing (PersonaError otherwise)."""
+    if spec is None:
+        return list(DEFAULT_PANEL)
+    names = spec.split(",") if isinstance(spec, str) else list(spec)
     cleaned = [n.strip().lower().lstrip("@") for n in names if n.strip()]
-    return list(dict.fromkeys(cleaned)) or list(DEFAULT_PANEL)
+    if not cleaned:
+        raise PersonaError(
+            "the panel names nobody: give persona names separated by commas, e.g. skeptic,exec"
+        )
+    twice = sorted({n for n in cleaned if cleaned.count(n) > 1})
+    if twice:
+        raise PersonaError(f"{', '.join(twice)} is named twice on the panel: name each persona once")
+    if len(cleaned) < MIN_PANEL:
+        raise PersonaError(
+            f"a debate needs at least {MIN_PANEL} personas, and the panel names only {cleaned[0]}: "
+            f"add another, e.g. {cleaned[0]},{'exec' if cleaned[0] != 'exec' else 'skeptic'}"
+        )
+    return cleaned
 
 
 def select_panel(available: dict[str, Persona], names: list[str]) -> list[Persona]:

@@ -40,7 +40,7 @@ def register(app: AsyncApp, settings: Settings) -> None:
             channel_id=command["channel_id"],
             link=args.link,
             focus=args.focus,
-            personas=args.personas,
+            personas=args.personas or [],
             depth=args.depth,
             origin="command",
         )

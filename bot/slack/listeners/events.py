@@ -88,6 +88,6 @@ def register(app: AsyncApp, settings: Settings) -> None:
         focus = strip_mentions(args.focus or "") or None
         await start(
             request.model_copy(
-                update={"link": link, "focus": focus, "personas": args.personas, "depth": args.depth}
+                update={"link": link, "focus": focus, "personas": args.personas or [], "depth": args.depth}
             )
         )

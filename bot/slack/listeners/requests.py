@@ -7,17 +7,18 @@ from datetime import UTC, datetime
 
 from bot import jobs
 from bot.config import Settings
-from bot.debate.personas import load_personas, select_panel
+from bot.debate.personas import load_personas, parse_panel, select_panel
 from bot.errors import DocdebateError
 from bot.quotas import Limits
 from bot.slack.safety import escape
 from bot.store import DebateRow
 
 
-def check_personas(settings: Settings, names: list[str]) -> None:
-    """Raises a PersonaError naming the unknown personas and the known ones."""
-    if names:
-        select_panel(load_personas(settings.personas_dir), names)
+def check_personas(settings: Settings, names: list[str] | None) -> None:
+    """Raises a PersonaError for a panel that is empty, names someone twice or once, or names unknown
+    personas (listing the known ones). None: the default panel."""
+    if names is not None:
+        select_panel(load_personas(settings.personas_dir), parse_panel(names))
 
 
 async def busy_message(channel: str, thread_ts: str) -> str | None:
