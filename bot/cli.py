@@ -1,35 +1,37 @@
 """`docdebate`: the command line.
 
-Every failure a user can fix ends as one line on stderr and a non-zero exit code; see `bot.errors`.
+Start-up is kept to Typer's own: this module imports nothing else at the top. Each command imports what it
+uses when it runs (the settings and the Anthropic SDK when a model is called, Slack and DBOS for `serve`,
+Google only for a Google link), so `--help`, `--version` and a usage error answer at once.
+
+Every failure a user can fix ends as one line on stderr and a non-zero exit code (the README lists them):
+64 usage, 66 unreadable input, 69 model service unavailable, 70 a bug, 73 the report cannot be written,
+78 configuration, 130 interrupted.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import os
 import sys
 from collections.abc import Coroutine
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.markdown import Markdown
-from rich.markup import escape
-from rich.table import Table
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # Typer vendors click
 
-from bot.config import Settings, get_settings
-from bot.debate.personas import load_personas, parse_panel, select_panel
-from bot.debate.protocol import Debate
-from bot.debate.report import digest_to_markdown, to_json, to_markdown
-from bot.digest.writer import write_digest
-from bot.errors import ConfigError, DocdebateError
-from bot.llm import LLM
-from bot.models import DebateResult, Depth, DigestResult, Persona, PersonaOrigin
-from bot.sources import load_document
-from bot.terminal import TerminalView, print_verdict
+from bot import __version__
+from bot.depth import Depth
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.models import DebateResult, DigestResult, Persona
+
+EX_USAGE = 64
+EX_NOINPUT = 66
+EX_SOFTWARE = 70
+EX_CANTCREAT = 73
 
 app = typer.Typer(
     name="docdebate",
@@ -38,7 +40,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
 
 
 class OutputFormat(StrEnum):
@@ -47,13 +48,62 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
+PersonasDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--personas-dir",
+        help="A folder of extra persona files (overrides DOCDEBATE_PERSONAS_DIR).",
+        show_default=False,
+    ),
+]
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    """One line on stderr, as typed (no markup, no emoji codes turned into pictures), and the exit code."""
+    typer.echo(f"{typer.style('error:', fg='red', bold=True)} {message}", err=True)
     raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"docdebate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """A panel of personas debates your doc, challenges its assumptions and names its one-way doors."""
+
+
+def settings(*, service: bool = False, personas_dir: Path | None = None) -> Settings:
+    """The settings, with logging set up from them; a bad setting is one line and exit 78."""
+    from bot import logs
+    from bot.config import get_settings
+    from bot.errors import DocdebateError
+
+    try:
+        loaded = get_settings()
+    except DocdebateError as exc:
+        fail(exc.message, exc.exit_code)
+    logs.configure(loaded.log_level, service=service)
+    if personas_dir is not None:
+        if not personas_dir.is_dir():
+            fail(f"--personas-dir {personas_dir} is not a folder", EX_USAGE)
+        loaded = loaded.model_copy(update={"personas_dir": personas_dir})
+    return loaded
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:
     """Run a coroutine; user-fixable failures become one line and an exit code, never a traceback."""
+    import asyncio
+    import logging
+
+    from bot.errors import DocdebateError
+
     try:
         return asyncio.run(coro)
     except DocdebateError as exc:
@@ -64,26 +114,59 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
         logging.getLogger("docdebate").debug("unexpected failure", exc_info=True)
         fail(
             f"unexpected {type(exc).__name__}: {exc} (please report this; DOCDEBATE_LOG_LEVEL=debug shows details)",
-            70,
+            EX_SOFTWARE,
         )
 
 
-async def _review(
-    settings: Settings, source: str, panel: list[Persona], depth: Depth, focus: str | None, fmt: OutputFormat
-) -> tuple[DebateResult, dict[str, Persona]]:
-    llm = LLM(settings)
+def check_output(out: Path) -> None:
+    """Before anything is spent: the report's file can be created where the user asked."""
+    if out.is_dir():
+        fail(f"--out {out} is a folder: give a file name, e.g. {out / 'review.json'}", EX_USAGE)
+    folder = out.parent if str(out.parent) else Path()
+    if not folder.is_dir():
+        fail(f"--out {out}: the folder {folder} does not exist", EX_USAGE)
+    target = out if out.exists() else folder
+    if not os.access(target, os.W_OK):
+        fail(
+            f"--out {out}: no permission to write {'the file' if out.exists() else 'in ' + str(folder)}",
+            EX_USAGE,
+        )
+
+
+def _panel(settings_: Settings, personas: str | None) -> list[Persona]:
+    from bot.debate.personas import load_personas, parse_panel, select_panel
+    from bot.errors import DocdebateError
+
     try:
-        document = await load_document(source, settings)
-        console = Console() if fmt is OutputFormat.TEXT else err
+        return select_panel(load_personas(settings_.personas_dir), parse_panel(personas))
+    except DocdebateError as exc:
+        fail(exc.message, exc.exit_code)
+
+
+async def _review(
+    settings_: Settings, source: str, panel: list[Persona], depth: Depth, focus: str | None, fmt: OutputFormat
+) -> DebateResult:
+    """Read the document (everything that can fail before a model call fails here), then debate it."""
+    from rich.console import Console
+
+    from bot.debate.protocol import Debate
+    from bot.llm import LLM
+    from bot.sources import load_document
+    from bot.terminal import TerminalView, print_verdict
+
+    document = await load_document(source, settings_)
+    llm = LLM(settings_)
+    try:
+        console = Console() if fmt is OutputFormat.TEXT else Console(stderr=True)
         view = TerminalView(console, show_turns=fmt is OutputFormat.TEXT)
-        debate = Debate(llm, settings, document, panel, depth=depth, focus=focus, on_event=view)
+        debate = Debate(llm, settings_, document, panel, depth=depth, focus=focus, on_event=view)
         try:
             result = await debate.run()
         finally:
             view.stop()
         if fmt is OutputFormat.TEXT:
             print_verdict(console, result)
-        return result, {p.name: p for p in panel}
+        return result
     finally:
         await llm.close()
 
@@ -107,28 +190,42 @@ def review(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the md/json report to this file.")
     ] = None,
+    personas_dir: PersonasDir = None,
 ) -> None:
     """Run a debate over a document and show it live, then the verdict."""
-    if out is not None and fmt is OutputFormat.TEXT:
-        fmt = OutputFormat.JSON if out.suffix.lower() == ".json" else OutputFormat.MD
+    if out is not None:
+        check_output(out)
+        if fmt is OutputFormat.TEXT:
+            fmt = OutputFormat.JSON if out.suffix.lower() == ".json" else OutputFormat.MD
+    loaded = settings(personas_dir=personas_dir)
+    _require_key(loaded)
+    panel = _panel(loaded, personas)
+    result = run(_review(loaded, source, panel, depth, focus, fmt))
+    if fmt is not OutputFormat.TEXT:
+        _write_report(result, panel, fmt, out)
+
+
+def _require_key(loaded: Settings) -> None:
+    from bot.errors import DocdebateError
+
     try:
-        settings = get_settings()
-        settings.api_key()
-        panel = select_panel(load_personas(settings.personas_dir), parse_panel(personas))
+        loaded.api_key()
     except DocdebateError as exc:
         fail(exc.message, exc.exit_code)
-    result, by_name = run(_review(settings, source, panel, depth, focus, fmt))
-    if fmt is OutputFormat.TEXT:
-        return
-    report = to_json(result) if fmt is OutputFormat.JSON else to_markdown(result, by_name)
+
+
+def _write_report(result: DebateResult, panel: list[Persona], fmt: OutputFormat, out: Path | None) -> None:
+    from bot.debate.report import to_json, to_markdown
+
+    report = to_json(result) if fmt is OutputFormat.JSON else to_markdown(result, {p.name: p for p in panel})
     if out is None:
         sys.stdout.write(report + "\n")
         return
     try:
         out.write_text(report + "\n", encoding="utf-8")
     except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror}", 73)
-    err.print(f"Wrote {out}")
+        fail(f"cannot write {out}: {exc.strerror}", EX_CANTCREAT)
+    typer.echo(f"Wrote {out}", err=True)
 
 
 @app.command()
@@ -137,48 +234,72 @@ def serve(
         bool, typer.Option("--http", help="Serve Bolt's /slack/events over HTTP instead of Socket Mode.")
     ] = False,
     port: Annotated[int, typer.Option("--port", help="HTTP port (with --http).")] = 3000,
-    host: Annotated[str, typer.Option("--host", help="HTTP address (with --http).")] = "0.0.0.0",  # noqa: S104
+    host: Annotated[
+        str, typer.Option("--host", help="HTTP address (with --http); 0.0.0.0 listens on every interface.")
+    ] = "0.0.0.0",  # noqa: S104
 ) -> None:
     """Run the Slack bot."""
-    from bot.slack.serve import serve as serve_slack  # Slack's libraries load only for serving
+    from bot.errors import DocdebateError
+
+    loaded = settings(service=True)
+    _require_key(loaded)
+    from bot.slack.serve import serve as serve_slack  # Slack's and DBOS's libraries load only for serving
 
     try:
-        settings = get_settings()
-        settings.api_key()
-        serve_slack(settings, http, host, port)
+        serve_slack(loaded, http, host, port)
     except DocdebateError as exc:
         fail(exc.message, exc.exit_code)
     except KeyboardInterrupt:
         pass
 
 
-async def _digest(settings: Settings, source: str) -> DigestResult:
-    llm = LLM(settings)
+@app.command()
+def doctor(
+    http: Annotated[bool, typer.Option("--http", help="Check for HTTP mode instead of Socket Mode.")] = False,
+) -> None:
+    """Check every configured credential, scope and store, and say what to fix."""
+    from bot import doctor as checks
+
+    raise typer.Exit(checks.run(settings(), socket_mode=not http))
+
+
+async def _digest(settings_: Settings, source: str) -> DigestResult:
+    from rich.console import Console
+
+    from bot.digest.writer import write_digest
+    from bot.llm import LLM
+    from bot.models import DigestResult
+    from bot.sources import load_document
+
+    document = await load_document(source, settings_)
+    llm = LLM(settings_)
     try:
-        document = await load_document(source, settings)
-        with err.status("Writing the digest…"):
-            digest, usage = await write_digest(llm, settings, document)
-        return DigestResult(document=document, model=settings.model, digest=digest, usage=usage)
+        with Console(stderr=True).status("Writing the digest…"):
+            digest_, usage = await write_digest(llm, settings_, document)
+        return DigestResult(document=document, model=settings_.model, digest=digest_, usage=usage)
     finally:
         await llm.close()
 
 
-def _calendar_pass(settings: Settings) -> list[str]:
+def _calendar_pass(settings_: Settings) -> list[str]:
     """One pass over the calendars with the bot's durable workflows: each due digest posted once, even if
     `serve` or another `digest --once` sees the same meeting."""
+    from datetime import UTC, datetime
+
     from bot import jobs
     from bot.digest import workflows
+    from bot.errors import ConfigError
     from bot.slack.poster import Poster, web_client
 
-    if not settings.calendar_channels():
+    if not settings_.calendar_channels():
         raise ConfigError("DOCDEBATE_CALENDARS is not set: name the calendar ids to watch, comma-separated")
-    jobs.launch(settings, Poster(web_client(settings)))
-    workflows.launch(settings, poll_calendars=False)
+    jobs.launch(settings_, Poster(web_client(settings_)))
+    workflows.launch(settings_, poll_calendars=False)
     try:
         posted: list[str] = run(workflows.run_due(datetime.now(UTC)))
         return posted
     finally:
-        jobs.shutdown(settings.shutdown_grace_s)
+        jobs.shutdown(settings_.shutdown_grace_s)
 
 
 @app.command()
@@ -192,47 +313,83 @@ def digest(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text, md or json.")] = OutputFormat.TEXT,
 ) -> None:
     """Write the pre-meeting silent-read digest of a document, or post the digests due on the calendars."""
+    from bot.errors import DocdebateError
+
     if once == (source is not None):
-        fail("give a file or URL to digest, or --once for a calendar pass (not both)", 64)
-    try:
-        settings = get_settings()
-        settings.api_key()
-        if once:
-            posted = _calendar_pass(settings)
-            err.print(f"{len(posted)} digest(s) due: " + (", ".join(posted) or "none"))
-            return
-    except DocdebateError as exc:
-        fail(exc.message, exc.exit_code)
+        fail("give a file or URL to digest, or --once for a calendar pass (not both)", EX_USAGE)
+    loaded = settings(service=once)
+    _require_key(loaded)
+    if once:
+        try:
+            posted = _calendar_pass(loaded)
+        except DocdebateError as exc:
+            fail(exc.message, exc.exit_code)
+        typer.echo(f"{len(posted)} digest(s) due: " + (", ".join(posted) or "none"), err=True)
+        return
     assert source is not None
-    result = run(_digest(settings, source))
+    result = run(_digest(loaded, source))
+    from bot.debate.report import digest_to_markdown
+
     if fmt is OutputFormat.JSON:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif fmt is OutputFormat.MD:
         sys.stdout.write(digest_to_markdown(result) + "\n")
     else:
+        from rich.console import Console
+        from rich.markdown import Markdown
+
         Console().print(Markdown(digest_to_markdown(result)))
 
 
 @app.command("personas")
-def list_personas() -> None:
+def list_personas(personas_dir: PersonasDir = None) -> None:
     """List the personas you can put on a panel, and where each comes from."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from bot.debate.personas import load_personas
+    from bot.errors import DocdebateError
+    from bot.models import PersonaOrigin
+
+    loaded = settings(personas_dir=personas_dir)
     try:
-        settings = get_settings()
-        available = load_personas(settings.personas_dir)
+        available = load_personas(loaded.personas_dir)
     except DocdebateError as exc:
         fail(exc.message, exc.exit_code)
     table = Table("name", "title", "focus", "from", title="Personas")
     for persona in available.values():
         origin = "built-in" if persona.origin is PersonaOrigin.BUILTIN else f"custom: {persona.path}"
-        table.add_row(persona.name, f"{persona.emoji} {escape(persona.title)}", escape(persona.focus), origin)
+        table.add_row(
+            Text(persona.name),
+            Text.from_markup(persona.emoji + " ") + Text(persona.title),
+            Text(persona.focus),
+            Text(origin),
+        )
     Console().print(table)
 
 
+def _usage_line(exc: UsageError) -> str:
+    """Click's usage error as one line, with where to read more."""
+    message = " ".join(exc.format_message().split())
+    command = exc.ctx.command_path if exc.ctx is not None else "docdebate"
+    return f"{message} (see `{command} --help`)"
+
+
 def main() -> None:
+    """The console script: Typer without its boxed error panels; usage errors are one line, exit 64."""
     try:
-        level = get_settings().log_level.upper()
-    except DocdebateError as exc:
-        err.print(f"[bold red]error:[/] {escape(exc.message)}")
-        sys.exit(exc.exit_code)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    app()
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        typer.echo(exc.format_message())
+        sys.exit(0)
+    except UsageError as exc:
+        typer.echo(f"{typer.style('error:', fg='red', bold=True)} {_usage_line(exc)}", err=True)
+        sys.exit(EX_USAGE)
+    except ClickException as exc:
+        typer.echo(f"{typer.style('error:', fg='red', bold=True)} {exc.format_message()}", err=True)
+        sys.exit(EX_USAGE)
+    except typer.Abort:
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
