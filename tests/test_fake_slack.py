@@ -8,9 +8,12 @@ import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+import yaml
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -20,6 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -79,6 +83,68 @@ async def test_app_token_only_opens_socket_connections(fake: FakeSlack, client: 
     assert opened["url"].startswith("ws://")
     error = await api_error(client.apps_connections_open(app_token=TOKEN))
     assert error.response["error"] == "not_allowed_token_type"
+
+
+def manifest_bot_scopes() -> list[str]:
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[1] / "manifest.yml").read_text())
+    return list(manifest["oauth_config"]["scopes"]["bot"])
+
+
+async def test_bot_token_answers_carry_its_scopes(fake: FakeSlack, client: AsyncWebClient) -> None:
+    response = await client.auth_test()
+    assert response.headers["x-oauth-scopes"].split(",") == manifest_bot_scopes()
+    fake.bot_scopes = ["chat:write", "commands"]
+    assert (await client.auth_test()).headers["x-oauth-scopes"] == "chat:write,commands"
+    opened = await client.apps_connections_open(app_token="xapp-test")
+    assert "x-oauth-scopes" not in opened.headers  # the app token's answers do not list the bot's scopes
+
+
+async def test_a_revoked_token_is_refused(fake: FakeSlack, client: AsyncWebClient) -> None:
+    fake.revoke()
+    error = await api_error(client.auth_test())
+    assert error.response["error"] == "token_revoked" and "x-oauth-scopes" not in error.response.headers
+    assert (await api_error(client.chat_postMessage(channel="C1", text="hi"))).response[
+        "error"
+    ] == "token_revoked"
+    fake.revoke("xapp-test", error="invalid_auth")
+    error = await api_error(client.apps_connections_open(app_token="xapp-test"))
+    assert error.response["error"] == "invalid_auth"
+    assert fake.messages("C1") == []
+
+
+async def test_socket_mode_client_connects_and_is_closed_when_the_fake_stops() -> None:
+    fake = FakeSlack().start()
+    web = AsyncWebClient(base_url=fake.api_url)
+    hello: list[dict[str, Any]] = []
+
+    async def on_message(_client: Any, message: dict[str, Any], _raw: str | None) -> None:
+        hello.append(message)
+
+    socket = SocketModeClient(app_token="xapp-test", web_client=web, auto_reconnect_enabled=False)
+    socket.message_listeners.append(on_message)
+    try:
+        await socket.connect()
+        await fake.wait_for_async(lambda f: hello and f.sockets_open == 1)
+        assert hello[0]["type"] == "hello" and hello[0]["connection_info"]["app_id"] == "A0001"
+        await socket.send_socket_mode_response({"envelope_id": "e1"})
+        await fake.wait_for_async(lambda f: f.socket_messages == [{"envelope_id": "e1"}])
+        await asyncio.to_thread(fake.stop)
+        for _ in range(200):
+            if socket.current_session is not None and socket.current_session.closed:
+                break
+            await asyncio.sleep(0.05)
+        assert socket.current_session is not None and socket.current_session.closed
+        assert socket.current_session.close_code == 1001
+    finally:
+        await socket.close()
+        fake.stop()
+
+
+async def test_a_socket_url_this_fake_did_not_issue_is_refused(fake: FakeSlack) -> None:
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+            await session.ws_connect(f"ws://127.0.0.1:{fake.port}/link/?ticket=made-up")
+    assert info.value.status == 401 and fake.sockets_opened == 0
 
 
 async def test_unknown_method(client: AsyncWebClient) -> None:

@@ -14,8 +14,12 @@ Faithful to the real service (checked against slack_sdk 3.47 `web/async_client.p
   so records hold real objects whichever encoding the SDK picked.
 * Errors are HTTP 200 with `{"ok": false, "error": ...}`; `unknown_method` (checked before auth, with
   `req_method`), `not_authed` (no token), `invalid_auth` (wrong token), `not_allowed_token_type` (an app
-  token on a bot method or the reverse). The token comes from `Authorization: Bearer` or a `token` form /
-  query field. Block Kit errors carry `errors` and `response_metadata.messages` with json-pointers, as
+  token on a bot method or the reverse), and for a token `revoke`d, `token_revoked` (or the error given,
+  e.g. `invalid_auth` or `account_inactive`). The token comes from `Authorization: Bearer` or a `token`
+  form / query field.
+* Scopes: every answer to a call made with the bot token carries the token's scopes in `x-oauth-scopes`
+  (comma-separated, as Slack sends them); `bot_scopes` defaults to the bot scopes of the repository's
+  `manifest.yml`, so an app installed from the manifest passes. Methods do not check their scopes. Block Kit errors carry `errors` and `response_metadata.messages` with json-pointers, as
   Slack's do (`must be less than 3001 characters [json-pointer:/blocks/0/text/text]`).
 * Rate limits: HTTP 429, `Retry-After` (whole seconds) and `{"ok": false, "error": "ratelimited"}`. Note
   that slack_sdk's *async* `AsyncRateLimitErrorRetryHandler` reads only the first character of
@@ -43,7 +47,11 @@ Simplified (deliberately):
   modelled. `response_url` posts are recorded (method `"response_url"`) and answered `{"ok": true}`,
   not turned into messages. A `thread_ts` naming a reply is filed under that reply's parent (an assumption:
   Slack only says not to do it).
-* Socket Mode is not served: `apps.connections.open` answers a URL nothing listens on.
+* Socket Mode, minimally: `apps.connections.open` (app token only) issues a `ws://.../link/?ticket=...`
+  URL; a WebSocket opened with a ticket this fake issued gets Slack's `hello` message and stays open
+  (pings answered) until the fake stops, which closes it with 1001 "going away"; an unknown ticket is an
+  HTTP 401 handshake failure. No events are delivered over it; envelopes the client sends are recorded
+  (`socket_messages`).
 """
 
 from __future__ import annotations
@@ -60,14 +68,16 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
+import yaml
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from tests.fakes.loopback import LoopbackServer
 
@@ -100,6 +110,13 @@ MAX_ACTIONS_ELEMENTS = 25
 MAX_BLOCK_ID = 255
 MAX_MARKDOWN_BLOCK_TEXT = 12_000
 MAX_REPLIES_LIMIT = 1000
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+
+
+def manifest_scopes(manifest: Path = MANIFEST) -> list[str]:
+    """The bot scopes an app installed from `manifest` is granted (`oauth_config.scopes.bot`)."""
+    return list(yaml.safe_load(manifest.read_text(encoding="utf-8"))["oauth_config"]["scopes"]["bot"])
+
 
 KNOWN_BLOCK_TYPES = frozenset(
     {
@@ -484,9 +501,10 @@ def _truthy(value: object) -> bool:
 class FakeSlack(LoopbackServer):
     """The fake Slack Web API server. Use as a context manager, or `start()` / `stop()`.
 
-    Mutable attributes: `bot_token`, `app_token`, `missing_channels` (a set of channel ids that answer
-    `channel_not_found`). Seed with `add_user`, `add_channel`, `add_message`; read with `messages`,
-    `thread`, `message`, `views`, `ephemerals`, `streams`, `calls`, `calls_to`.
+    Mutable attributes: `bot_token`, `app_token`, `bot_scopes`, `missing_channels` (a set of channel ids
+    that answer `channel_not_found`). Seed with `add_user`, `add_channel`, `add_message`; revoke a token
+    with `revoke`; read with `messages`, `thread`, `message`, `views`, `ephemerals`, `streams`, `calls`,
+    `calls_to`, `sockets_open`, `sockets_opened`, `socket_messages`.
     """
 
     max_request_bytes = MAX_REQUEST_BYTES
@@ -499,11 +517,13 @@ class FakeSlack(LoopbackServer):
         team_id: str = TEAM_ID,
         bot_user_id: str = BOT_USER_ID,
         bot_id: str = BOT_ID,
+        bot_scopes: Iterable[str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
+        self.bot_scopes: list[str] = list(bot_scopes) if bot_scopes is not None else manifest_scopes()
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -518,6 +538,11 @@ class FakeSlack(LoopbackServer):
         self._views: dict[str, JSON] = {}
         self._ephemerals: list[JSON] = []
         self._streams: dict[tuple[str, str], _Stream] = {}
+        self._revoked: dict[str, str] = {}  # token -> the error Slack answers it with
+        self._tickets: set[str] = set()
+        self._sockets: set[web.WebSocketResponse] = set()
+        self._sockets_opened = 0
+        self._socket_messages: list[JSON] = []
         self._clock_us = FIRST_TS_US - TS_STEP_US
         self._methods: dict[str, Callable[[JSON, str | None], JSON]] = {
             "api.test": self._api_test,
@@ -558,7 +583,9 @@ class FakeSlack(LoopbackServer):
     def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response_url/{id}", self._handle_response_url)
+        app.router.add_get("/link/", self._handle_socket)
         app.router.add_route("*", "/{tail:.*}", self._handle_not_found)
+        app.on_shutdown.append(self._close_sockets)
 
     # ---- seeding ----
 
@@ -834,6 +861,32 @@ class FakeSlack(LoopbackServer):
         with self._lock:
             self._injected.clear()
 
+    def revoke(self, token: str | None = None, error: str = "token_revoked") -> None:
+        """Every later call with `token` (default: the bot token) answers `error`: `token_revoked` for a
+        revoked token, `invalid_auth`, `account_inactive` for an uninstalled app or a deactivated user."""
+        with self._lock:
+            self._revoked[token or self.bot_token] = error
+
+    # ---- Socket Mode ----
+
+    @property
+    def sockets_open(self) -> int:
+        """Socket Mode WebSockets connected right now."""
+        with self._lock:
+            return len(self._sockets)
+
+    @property
+    def sockets_opened(self) -> int:
+        """Socket Mode WebSockets ever connected (a reconnect counts again)."""
+        with self._lock:
+            return self._sockets_opened
+
+    @property
+    def socket_messages(self) -> list[JSON]:
+        """What clients sent over their WebSockets (envelope acknowledgements), decoded, in order."""
+        with self._lock:
+            return copy.deepcopy(self._socket_messages)
+
     def _take_injected(self, method: str) -> _Injected | None:
         """The first queued failure for `method`; failures queued for any method skip response_url posts."""
         with self._lock:
@@ -895,11 +948,14 @@ class FakeSlack(LoopbackServer):
         try:
             args, token_arg = await self._read_args(request)
             token = bearer.strip() if scheme.lower() == "bearer" and bearer.strip() else token_arg
+            if token == self.bot_token and self._auth_error(method, token) is None:
+                extra_headers = {"x-oauth-scopes": ",".join(self.bot_scopes)}
             body = self._answer(method, args, token)
         except SlackError as exc:
             body = exc.body()
         except _InjectedReply as injected:
-            status, body, extra_headers = injected.status, dict(injected.body), injected.headers
+            status, body = injected.status, dict(injected.body)
+            extra_headers = {**extra_headers, **injected.headers}
         call = SlackCall(method, args, token, headers, at, request.path, request.method, status, body)
         self._record(call)
         delay = self._take_slow(method)
@@ -931,6 +987,10 @@ class FakeSlack(LoopbackServer):
             return None
         if not token:
             return "not_authed"
+        with self._lock:
+            revoked = self._revoked.get(token)
+        if revoked:
+            return revoked
         if token not in (self.bot_token, self.app_token):
             return "invalid_auth"
         wants_app_token = method == "apps.connections.open"
@@ -955,6 +1015,47 @@ class FakeSlack(LoopbackServer):
 
     async def _handle_not_found(self, request: web.Request) -> web.StreamResponse:
         return web.Response(status=404, text="Not Found")
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        """A Socket Mode connection: `hello`, then whatever the client sends is recorded until it closes."""
+        with self._lock:
+            known = request.query.get("ticket", "") in self._tickets
+        if not known:
+            return web.Response(status=401, text="invalid ticket")
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        with self._lock:
+            self._sockets.add(ws)
+            self._sockets_opened += 1
+            connections = len(self._sockets)
+        try:
+            await ws.send_json(
+                {
+                    "type": "hello",
+                    "num_connections": connections,
+                    "debug_info": {
+                        "host": "applink-fake",
+                        "build_number": 1,
+                        "approximate_connection_time": 3600,
+                    },
+                    "connection_info": {"app_id": APP_ID},
+                }
+            )
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    with contextlib.suppress(ValueError), self._lock:
+                        self._socket_messages.append(json.loads(message.data))
+        finally:
+            with self._lock:
+                self._sockets.discard(ws)
+        return ws
+
+    async def _close_sockets(self, _app: web.Application) -> None:
+        with self._lock:
+            sockets = list(self._sockets)
+        for ws in sockets:
+            with contextlib.suppress(Exception):
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
     # ---- state helpers (called with the lock held) ----
 
@@ -1089,7 +1190,8 @@ class FakeSlack(LoopbackServer):
         }
 
     def _apps_connections_open(self, args: JSON, token: str | None) -> JSON:
-        ticket = uuid.uuid4()
+        ticket = str(uuid.uuid4())
+        self._tickets.add(ticket)
         return {"url": f"ws://{self.host}:{self.port}/link/?ticket={ticket}&app_id={APP_ID}"}
 
     def _assistant_threads_set_status(self, args: JSON, token: str | None) -> JSON:
