@@ -44,10 +44,15 @@ def bot_env(
 
 
 def start_bot(
-    env: dict[str, str], port: int, cwd: Path, output: IO[Any] | int | None
+    env: dict[str, str],
+    port: int,
+    cwd: Path,
+    output: IO[Any] | int | None,
+    exe: Path | None = None,
 ) -> subprocess.Popen[Any]:
-    """Start the bot in HTTP mode and return once `/health` answers (or raise with what it printed)."""
-    exe = Path(sys.executable).parent / "docdebate"
+    """Start the bot in HTTP mode and return once `/health` answers (or raise with what it printed).
+    `exe` is the `docdebate` command to run; by default, this venv's."""
+    exe = exe or Path(sys.executable).parent / "docdebate"
     proc = subprocess.Popen(
         [str(exe), "serve", "--http", "--port", str(port), "--host", "127.0.0.1"],
         env=env,
