@@ -537,6 +537,41 @@ async def test_count_tokens_and_models(client: anthropic.AsyncAnthropic) -> None
     assert MODEL in models
 
 
+async def test_count_tokens_refuses_a_wrong_key_and_unknown_models(
+    fake: FakeAnthropic, client: anthropic.AsyncAnthropic
+) -> None:
+    async with anthropic.AsyncAnthropic(api_key="wrong", base_url=fake.base_url, max_retries=0) as wrong:
+        with pytest.raises(anthropic.AuthenticationError):
+            await wrong.messages.count_tokens(model=MODEL, messages=user(PROMPT))
+    assert (await client.messages.count_tokens(model="claude-made-up", messages=user(PROMPT))).input_tokens
+    fake.models = {MODEL}
+    with pytest.raises(anthropic.NotFoundError) as info:
+        await client.messages.count_tokens(model="claude-made-up", messages=user(PROMPT))
+    assert isinstance(info.value.body, dict)
+    assert info.value.body["error"] == {"type": "not_found_error", "message": "model: claude-made-up"}
+    with pytest.raises(anthropic.NotFoundError):  # the Messages API knows the same models
+        await client.messages.create(model="claude-made-up", max_tokens=10, messages=user(PROMPT))
+    assert (await client.messages.count_tokens(model=MODEL, messages=user(PROMPT))).input_tokens
+    statuses = [(c["model"], c["status"]) for c in fake.count_tokens_calls]
+    assert statuses == [(None, 401), ("claude-made-up", 200), ("claude-made-up", 404), (MODEL, 200)]
+    assert fake.requests[-1].status == 404  # the failed message call is recorded with the messages
+
+
+async def test_count_tokens_failures_are_queued_apart_from_messages(
+    fake: FakeAnthropic, client: anthropic.AsyncAnthropic
+) -> None:
+    fake.fail_count_tokens_next(2, status=529)
+    message = await client.messages.create(model=MODEL, max_tokens=10, messages=user(PROMPT))
+    assert message.usage.output_tokens == 10
+    for _ in range(2):
+        with pytest.raises(anthropic.APIStatusError) as info:
+            await client.messages.count_tokens(model=MODEL, messages=user(PROMPT))
+        assert info.value.status_code == 529
+    assert (await client.messages.count_tokens(model=MODEL, messages=user(PROMPT))).input_tokens == tokens(
+        PROMPT
+    )
+
+
 def test_standalone_server_in_another_process() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(

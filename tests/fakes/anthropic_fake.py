@@ -37,11 +37,13 @@ Simplified:
 * Tokens are `ceil(len(text) / 4)` per text block; the `output_config.format` schema counts as
   `ceil(len(json) / 4)` uncached input tokens. No per-message overhead, no tokenizer.
 * Only `text` content blocks (no images, documents, tools, thinking); `tools` and `thinking` are accepted
-  and ignored. Any model name is accepted, with one `min_cache_tokens` for all models.
+  and ignored. Any model name is accepted unless `models` names the known ones (then others are 404
+  `not_found_error` "model: NAME", as the API answers), with one `min_cache_tokens` for all models.
 * Structured output is generated from the JSON schema (not produced by a model) and always conforms to
   it; `pattern` is not honoured. Constraints the SDK moved into `description` (`{minLength: 3}`) are.
 * Text is canned, deterministic given `seed` and the request body: see `default_responder`.
-* Only `/v1/messages` requests are recorded; `count_tokens` and `/v1/models` are served but not recorded.
+* `/v1/messages` requests are recorded in `requests`; `count_tokens` calls apart, in `count_tokens_calls`
+  (its own failures are queued with `fail_count_tokens_next`); `/v1/models` is served but not recorded.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1155,7 +1157,8 @@ class FakeAnthropic(LoopbackServer):
 
     Mutable attributes (read per request): `api_key`, `responder`, `seed`, `latency_s`, `per_token_s`,
     `min_cache_tokens`, `cache_ttl_s`, `cache_ttl_1h_s`, `fabricated_quote_rate`, `persona_names`,
-    `strict_roles` (reject consecutive same-role turns, which the API itself combines).
+    `strict_roles` (reject consecutive same-role turns, which the API itself combines), `models` (None:
+    any model name; else the set of known ones).
     """
 
     max_request_bytes = MAX_REQUEST_BYTES
@@ -1174,6 +1177,7 @@ class FakeAnthropic(LoopbackServer):
         fabricated_quote_rate: float = 0.0,
         persona_names: list[str] | None = None,
         strict_roles: bool = False,
+        models: Iterable[str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -1189,6 +1193,9 @@ class FakeAnthropic(LoopbackServer):
         self.fabricated_quote_rate = fabricated_quote_rate
         self.persona_names = persona_names
         self.strict_roles = strict_roles
+        self.models: set[str] | None = set(models) if models is not None else None
+        self._count_tokens_failures: list[FakeError] = []
+        self._count_tokens_calls: list[JSON] = []
         super().__init__(host, port)
         self.cache = PromptCache()
         self._lock = threading.Lock()
@@ -1273,6 +1280,7 @@ class FakeAnthropic(LoopbackServer):
             self._queued_failures.clear()
             self._rules.clear()
             self._stream_failures.clear()
+            self._count_tokens_failures.clear()
 
     def _injected_failure(self, body: JSON) -> FakeError | None:
         with self._lock:
@@ -1287,6 +1295,25 @@ class FakeAnthropic(LoopbackServer):
     def _take_stream_failure(self) -> _StreamFailure | None:
         with self._lock:
             return self._stream_failures.pop(0) if self._stream_failures else None
+
+    def fail_count_tokens_next(
+        self,
+        n: int = 1,
+        *,
+        status: int = 503,
+        error_type: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        """The next `n` valid, authenticated `count_tokens` calls get this error (messages are unaffected)."""
+        error = FakeError(status, error_type, retry_after=retry_after)
+        with self._lock:
+            self._count_tokens_failures.extend(error for _ in range(n))
+
+    @property
+    def count_tokens_calls(self) -> list[JSON]:
+        """Each `count_tokens` call: `{"model": name or None, "status": HTTP status}`, in order."""
+        with self._lock:
+            return [dict(call) for call in self._count_tokens_calls]
 
     # ---- records ----
 
@@ -1416,11 +1443,14 @@ class FakeAnthropic(LoopbackServer):
         if "anthropic-version" not in headers:
             return None, FakeError(400, message="anthropic-version: header is required")
         try:
-            return await self._read_body(request, require_max_tokens=require_max_tokens), None
+            body = await self._read_body(request, require_max_tokens=require_max_tokens)
         except _TooLarge:
             return None, FakeError(413)
         except InvalidRequest as exc:
             return None, FakeError(400, message=str(exc))
+        if self.models is not None and body["model"] not in self.models:
+            return body, FakeError(404, message=f"model: {body['model']}")
+        return body, None
 
     async def _handle_messages(self, request: web.Request) -> web.StreamResponse:
         request_id = new_request_id()
@@ -1578,6 +1608,12 @@ class FakeAnthropic(LoopbackServer):
     async def _handle_count_tokens(self, request: web.Request) -> web.StreamResponse:
         request_id = new_request_id()
         body, error = await self._preflight(request, require_max_tokens=False)
+        if error is None and body is not None:
+            with self._lock:
+                error = self._count_tokens_failures.pop(0) if self._count_tokens_failures else None
+        with self._lock:
+            model = body.get("model") if body is not None else None
+            self._count_tokens_calls.append({"model": model, "status": error.status if error else 200})
         if error is not None or body is None:
             return await self._send_error(request, error or FakeError(500), None, request_id)
         total = sum(block.tokens for block in prompt_blocks(body)) + schema_tokens(body)
