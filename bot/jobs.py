@@ -31,9 +31,9 @@ from bot.replicas import Watch
 from bot.slack import render
 from bot.slack.poster import Poster
 from bot.slack.safety import LinkPolicy, escape
-from bot.sources import Requester, load_document
+from bot.sources import Requester, load_document, require_web_link
 from bot.sources.links import is_google_link
-from bot.store import DebateRow, Store, sqlalchemy_url
+from bot.store import NOT_STARTED, DebateRow, Store, sqlalchemy_url
 
 log = logging.getLogger(__name__)
 QUEUE_POLL_S = 0.2
@@ -57,6 +57,8 @@ class ThreadRequest(BaseModel):
     depth: Depth = Depth.STANDARD
     origin: Literal["command", "mention", "shortcut"] = "command"
     question: str | None = None  # set for a follow-up in a thread that already holds a debate
+    # Commands and shortcuts: where to answer the requester alone, even in a channel the bot is not in.
+    response_url: str | None = None
 
 
 @dataclass
@@ -171,16 +173,16 @@ def panel_for(request: ThreadRequest) -> list[Persona]:
 
 
 @DBOS.step()
-async def post_root(request: ThreadRequest) -> str:
+async def post_root(request: ThreadRequest, title: str) -> str:
     panel = panel_for(request)
     post = render.root_post(
-        request.link,
+        title,
         request.link,
         request.user_id,
         panel,
         request.depth,
         request.focus,
-        ":hourglass: Reading the doc…",
+        ":speaking_head_in_silhouette: The panel is debating…",
     )
     return await post_once(request.channel_id, post)
 
@@ -193,8 +195,7 @@ async def load_doc(request: ThreadRequest) -> Document:
 async def read_for(link: str, user_id: str | None) -> Document:
     """The linked doc, read only if the Slack user may open it (Google docs: see `bot.sources.google`).
     `user_id` None: read as the bot, for a caller that checks each reader itself (meeting digests)."""
-    if not link.startswith(("https://", "http://")):  # never a path on the bot's own disk
-        raise SourceError("I can only read http(s) links.")
+    require_web_link(link)
     requester = None
     if user_id is not None and is_google_link(link):
         email = await runtime().poster.user_email(user_id)
@@ -236,10 +237,16 @@ async def post_notice(channel: str, thread_ts: str | None, text: str, emoji: str
 
 
 @DBOS.step()
-async def tell_requester(request: ThreadRequest, text: str) -> None:
-    await runtime().poster.ephemeral(
-        request.channel_id, request.user_id, render.notice(text, ""), request.thread_ts
-    )
+async def tell_requester(request: ThreadRequest, text: str, replace_ack: bool = False) -> None:
+    """A message only the requester sees: through the command's `response_url` when there is one (it
+    reaches them even where the bot cannot post; `replace_ack` replaces the "Reading…" answer), else an
+    ephemeral in the thread."""
+    post, poster = render.notice(text, ""), runtime().poster
+    if request.response_url and await poster.respond(
+        request.response_url, post, replace_original=replace_ack
+    ):
+        return
+    await poster.ephemeral(request.channel_id, request.user_id, post, request.thread_ts)
 
 
 @DBOS.step()
@@ -304,20 +311,25 @@ async def record_finished(request: ThreadRequest, result: DebateResult | None, s
 
 @DBOS.workflow()
 async def debate_workflow(request: ThreadRequest) -> None:
+    # Read the doc (and check the requester may open it) before anything is posted where others can see:
+    # a request that cannot start leaves no trace in the channel, and counts toward no limit.
+    try:
+        document = await load_doc(request)
+    except DocdebateError as exc:
+        await record_finished(
+            request, None, NOT_STARTED
+        )  # first: whoever reads the answer may try again at once
+        await tell_requester(request, f":warning: I couldn't start the debate: {escape(exc.message)}", True)
+        return
     thread_ts = request.thread_ts
     root_ts: str | None = None
     try:
         if thread_ts is None:
-            root_ts = thread_ts = await post_root(request)
-        await mark_started(request, thread_ts, None)
-        document = await load_doc(request)
+            root_ts = thread_ts = await post_root(request, document.title)
+        await mark_started(request, thread_ts, document.title)
         if document.audience == "restricted" and not request.channel_id.startswith("D"):
             await post_notice(request.channel_id, thread_ts, RESTRICTED_WARNING, ":lock:")
             await tell_requester(request, f":lock: {RESTRICTED_WARNING}")
-        if root_ts:
-            await update_root(
-                request, root_ts, document.title, ":speaking_head_in_silhouette: The panel is debating…"
-            )
         result = await _run_debate(request.model_copy(update={"thread_ts": thread_ts}), document)
         # Recorded before it is shown, so a follow-up asked the moment the verdict appears finds it.
         await record_finished(request, result, "done")
@@ -325,13 +337,13 @@ async def debate_workflow(request: ThreadRequest) -> None:
         if root_ts:
             await update_root(request, root_ts, document.title, render.root_done_status(result))
     except DocdebateError as exc:
+        await record_finished(request, None, "failed")
         await post_notice(
             request.channel_id, thread_ts, f"Could not finish the debate: {escape(exc.message)}"
         )
         await tell_requester(request, f":warning: The debate stopped: {escape(exc.message)}")
         if root_ts:
-            await update_root(request, root_ts, request.link, ":x: Stopped; see the thread for why.")
-        await record_finished(request, None, "failed")
+            await update_root(request, root_ts, document.title, ":x: Stopped; see the thread for why.")
     except SlackApiError as exc:
         await tell_requester(request, slack_failure(str(exc.response.get("error"))))
         await record_finished(request, None, "failed")

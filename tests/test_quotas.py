@@ -9,7 +9,7 @@ import pytest
 
 from bot.models import DebateResult, Depth, Document, Usage, Verdict
 from bot.quotas import Activity, Limits, refusal
-from bot.store import DebateRow, Store
+from bot.store import NOT_STARTED, DebateRow, Store
 from tests.conftest import database_url
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
@@ -80,6 +80,19 @@ def test_store_counts_admissions_and_running_debates(store: Store) -> None:
     store.finished("T:3", None, "done")
     assert "in the last few minutes" in (store.admit(row(4), LIMITS, NOW + timedelta(minutes=2)) or "")
     assert store.admit(row(5), LIMITS, NOW + timedelta(minutes=7)) is None, "the burst window moved on"
+
+
+def test_requests_that_never_reached_the_model_count_toward_no_limit(store: Store) -> None:
+    for i in range(LIMITS.user_burst + 2):  # a burst of mistakes: each refused before any model call
+        assert store.admit(row(i), LIMITS, NOW + timedelta(seconds=i)) is None, i
+        store.finished(f"T:{i}", None, NOT_STARTED)
+    assert store.admit(row(99), LIMITS, NOW + timedelta(seconds=30)) is None
+    store.finished("T:99", None, "done")  # a real debate counts
+    for i in range(100, 100 + LIMITS.user_burst - 1):
+        assert store.admit(row(i), LIMITS, NOW + timedelta(seconds=i)) is None
+        store.finished(f"T:{i}", None, "done")
+    refused = store.admit(row(200), LIMITS, NOW + timedelta(seconds=200))
+    assert "in the last few minutes" in (refused or ""), refused
 
 
 def test_a_redelivered_request_is_not_counted_twice(store: Store) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -116,6 +117,17 @@ def summary_posted(channel: str):
 def everything_sent(slack: FakeSlack, channel: str) -> str:
     calls = [c for c in slack.calls if c.args.get("channel") == channel]
     return json.dumps([c.args for c in calls])
+
+
+def public(slack: FakeSlack, channel: str) -> str:
+    """Everything the channel's members can see: posts and updates (not ephemerals)."""
+    calls = [c for c in slack.calls if c.method in ("chat.postMessage", "chat.update")]
+    return json.dumps([c.args for c in calls if c.args.get("channel") == channel])
+
+
+def private_answers(slack: FakeSlack) -> str:
+    """Everything only a requester sees: response_url answers and ephemerals."""
+    return json.dumps([c.args for c in slack.calls_to("response_url")] + slack.ephemerals)
 
 
 def assert_unfurls_off(slack: FakeSlack) -> None:
@@ -294,12 +306,37 @@ def test_command_mistakes_get_an_ephemeral_answer(bot: Bot, text: str, expected:
     assert not posts(bot.slack, "CMISTAKE")
 
 
-def test_unreadable_link_ends_with_a_message_in_the_thread(bot: Bot) -> None:
+def test_an_unreadable_link_is_told_to_the_requester_alone(bot: Bot) -> None:
     channel = "C404"
+    calls_before = len(bot.anthropic.requests)
     with bot.sender() as sender:
-        sender.slash_command(f"<{bot.pages}/missing>", channel_id=channel)
-    bot.slack.wait_for(lambda s: "not found" in everything_sent(s, channel), timeout=30)
-    bot.slack.wait_for(lambda s: any("stopped" in json.dumps(e) for e in s.ephemerals), timeout=10)
+        response = sender.slash_command(f"<{bot.pages}/missing>", channel_id=channel)
+        url = sender.last.response_url
+    assert "Reading" in response.text
+    answer = bot.slack.wait_for(
+        lambda s: [c for c in s.calls_to("response_url") if c.path == urlsplit(url or "").path],
+        timeout=30,
+    )
+    text = json.dumps(answer[0].args)
+    assert "couldn't start the debate" in text and "not found" in text
+    assert answer[0].args.get("replace_original") is True, "the Reading… answer is replaced"
+    assert public(bot.slack, channel) == "[]", "nothing in the channel for a debate that never started"
+    assert len(bot.anthropic.requests) == calls_before
+
+
+def test_a_burst_of_mistaken_mentions_is_answered_mistake_by_mistake(bot: Bot) -> None:
+    """Mistakes in a thread: each gets its own answer, privately, and none is posted in the thread."""
+    channel = "CTYPOS"
+    for i in range(5):
+        root_ts = bot.slack.add_message(channel, f"plan v{i}: <{bot.pages}/missing-{i}>")
+        with bot.sender() as sender:
+            sender.app_mention("<@UBOT>", channel=channel, thread_ts=root_ts)
+        bot.slack.wait_for(
+            lambda s, n=i: len([e for e in s.ephemerals if e.get("channel") == channel]) > n, timeout=30
+        )
+    told = [json.dumps(e) for e in bot.slack.ephemerals if e.get("channel") == channel]
+    assert len(told) == 5 and all("not found" in t for t in told), told
+    assert public(bot.slack, channel) == "[]"
 
 
 def test_mention_without_a_link_is_told_what_to_do(bot: Bot) -> None:
@@ -337,7 +374,7 @@ def test_model_unavailable_is_said_in_the_thread_and_to_the_requester(bot: Bot) 
         with bot.sender() as sender:
             sender.slash_command(f"<{bot.pages}/plan> --depth quick", channel_id=channel)
         bot.slack.wait_for(lambda s: "spend limit" in everything_sent(s, channel), timeout=30)
-        bot.slack.wait_for(lambda s: any("spend limit" in json.dumps(e) for e in s.ephemerals), timeout=10)
+        bot.slack.wait_for(lambda s: "spend limit" in private_answers(s), timeout=10)
     finally:
         remove()
 
@@ -410,10 +447,11 @@ def test_google_doc_the_requester_cannot_open_is_refused_without_a_model_call(bo
     calls_before = len(bot.anthropic.requests)
     with bot.sender() as sender:
         sender.slash_command(f"<{link}>", channel_id=channel, user_id="U666")
-    bot.slack.wait_for(lambda s: "don't have access" in everything_sent(s, channel), timeout=30)
+    bot.slack.wait_for(lambda s: "don't have access" in private_answers(s), timeout=30)
     assert len(bot.anthropic.requests) == calls_before
     assert not [r for r in bot.google.requests if "documents" in r.path and GDOC in r.path]
-    assert "Tab" not in everything_sent(bot.slack, channel)
+    assert public(bot.slack, channel) == "[]", "no root message, no link, no email in the channel"
+    assert "mallory@" not in everything_sent(bot.slack, channel)
 
 
 def test_google_doc_debate_warns_when_the_channel_is_wider_than_the_doc(bot: Bot) -> None:
@@ -423,5 +461,5 @@ def test_google_doc_debate_warns_when_the_channel_is_wider_than_the_doc(bot: Bot
         sender.slash_command(f"<{link}> --depth quick", channel_id=channel, user_id="U123")
     bot.slack.wait_for(summary_posted(channel), timeout=60)
     assert "shared with specific people only" in everything_sent(bot.slack, channel)
-    assert any("shared with specific people only" in json.dumps(e) for e in bot.slack.ephemerals)
+    assert "shared with specific people only" in private_answers(bot.slack)
     assert TABS["title"] in json.dumps([r.body for r in bot.anthropic.requests][-1])

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import Settings
 from bot.models import Persona
@@ -130,6 +131,23 @@ class Poster:
         if user.get("deleted") or user.get("is_bot"):
             return None
         return str(user["id"]) if user.get("id") else None
+
+    async def respond(self, response_url: str, post: Post, *, replace_original: bool = False) -> bool:
+        """Answer a command or shortcut through its `response_url`: only the requester sees it, and it works
+        where the bot cannot post (a channel it is not in). False if Slack refused (the URL expired)."""
+        try:
+            response = await AsyncWebhookClient(response_url).send(
+                text=post.text,
+                blocks=post.blocks,
+                response_type="ephemeral",
+                replace_original=replace_original,
+            )
+        except (SlackClientError, OSError) as exc:
+            log.warning("answer through the response_url failed: %s", type(exc).__name__)
+            return False
+        if response.status_code != 200:
+            log.warning("answer through the response_url refused: HTTP %s", response.status_code)
+        return response.status_code == 200
 
     async def ephemeral(self, channel: str, user: str, post: Post, thread_ts: str | None = None) -> None:
         try:

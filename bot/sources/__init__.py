@@ -16,7 +16,7 @@ from bot.errors import SourceError
 from bot.models import Document
 from bot.sources.links import Requester, google_file_id, is_google_link
 
-__all__ = ["Requester", "doc_key", "load_document", "text_sha256"]
+__all__ = ["Requester", "check_link", "doc_key", "load_document", "require_web_link", "text_sha256"]
 
 _WEB = re.compile(r"^https?://", re.IGNORECASE)
 _OTHER_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
@@ -46,6 +46,28 @@ async def load_document(ref: str, settings: Settings, requester: Requester | Non
     from bot.sources.local import load_file
 
     return await load_file(ref, settings)
+
+
+def require_web_link(link: str) -> None:
+    """From Slack only http(s) links are read: never a path on the bot's own disk."""
+    if not _WEB.match(link.strip()):
+        raise SourceError("I can only read http(s) links: paste the doc's link from your browser.")
+
+
+async def check_link(link: str, settings: Settings) -> None:
+    """What can be known of a link a user gave in Slack before it is admitted, queued or read: an http(s)
+    link, a Google link that names a file, and for a web page a host that resolves to public addresses only.
+    Raises the SourceError the user should see, so a typo gets its own answer, not a quota's."""
+    require_web_link(link)
+    if is_google_link(link):
+        if google_file_id(link) is None:
+            raise SourceError(
+                f"{link} is not a link to a Google doc or Drive file: copy the link from the doc"
+            )
+        return
+    from bot.sources.fetch import check_url, checked_addresses_for  # httpx loads only for a web link
+
+    await checked_addresses_for(check_url(link), settings)
 
 
 def doc_key(ref: str) -> str:

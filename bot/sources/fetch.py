@@ -120,13 +120,18 @@ def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
     return check_url(str(target))
 
 
+async def checked_addresses_for(url: httpx.URL, settings: Settings) -> list[IPAddress]:
+    """The public addresses `url`'s host resolves to (SourceError if any is not public)."""
+    host = url.raw_host.decode("ascii")
+    port = url.port or _DEFAULT_PORTS[url.scheme]
+    return await checked_addresses(str(url), host, port, allow_private=settings.allow_private_urls)
+
+
 async def _get(
     url: httpx.URL, settings: Settings, verify: ssl.SSLContext, stack: AsyncExitStack
 ) -> httpx.Response:
     """Send the GET to the first checked address that accepts a connection; the response streams."""
-    host = url.raw_host.decode("ascii")
-    port = url.port or _DEFAULT_PORTS[url.scheme]
-    addresses = await checked_addresses(str(url), host, port, allow_private=settings.allow_private_urls)
+    addresses = await checked_addresses_for(url, settings)
     client = await stack.enter_async_context(
         httpx.AsyncClient(
             trust_env=False, follow_redirects=False, timeout=settings.fetch_timeout_s, verify=verify

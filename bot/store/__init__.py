@@ -1,4 +1,4 @@
-"""History of debates and fair-use bookkeeping: one table next to DBOS's own, migrated with Alembic."""
+"""History of debates and fair-use bookkeeping: docdebate's tables next to DBOS's own, migrated with Alembic."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from bot.quotas import Limits
 from bot.sources import doc_key, text_sha256
 from bot.store.schema import AdmissionLockRow, DebateRow, DigestRow, PostRow, ReplicaRow
 
-__all__ = ["DebateRow", "DigestRow", "Store", "sqlalchemy_url"]
+__all__ = ["NOT_STARTED", "DebateRow", "DigestRow", "Store", "sqlalchemy_url"]
+NOT_STARTED = "not_started"  # admitted, then refused before any model call (the doc could not be read)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -86,6 +87,7 @@ class Store:
             recent = session.execute(
                 select(DebateRow.user_id, DebateRow.channel_id, DebateRow.created_at).where(
                     DebateRow.created_at > hour_ago,
+                    DebateRow.status != NOT_STARTED,  # a request that never reached the model is no debate
                     or_(DebateRow.user_id == row.user_id, DebateRow.channel_id == row.channel_id),
                 )
             ).all()

@@ -22,7 +22,9 @@ class DebateRow(Base):
     thread_ts: Mapped[str | None] = mapped_column(String(32), index=True)
     link: Mapped[str] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running | done | failed
+    status: Mapped[str] = mapped_column(
+        String(16), default="running"
+    )  # queued | running | done | failed | not_started
     headline: Mapped[str | None] = mapped_column(Text)
     one_way_doors: Mapped[int] = mapped_column(Integer, default=0)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)

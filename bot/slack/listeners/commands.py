@@ -43,6 +43,7 @@ def register(app: AsyncApp, settings: Settings) -> None:
             personas=args.personas or [],
             depth=args.depth,
             origin="command",
+            response_url=command.get("response_url"),
         )
         # Acknowledge first, decide after: the quota check is a database write, and Slack waits on the ack.
         await ack(text=f":mag: Reading <{escape(args.link)}>… the debate will open in this channel.")

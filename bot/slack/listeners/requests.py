@@ -11,6 +11,7 @@ from bot.debate.personas import load_personas, parse_panel, select_panel
 from bot.errors import DocdebateError
 from bot.quotas import Limits
 from bot.slack.safety import escape
+from bot.sources import check_link
 from bot.store import DebateRow
 
 
@@ -34,7 +35,15 @@ async def busy_message(channel: str, thread_ts: str) -> str | None:
 
 
 async def admit(settings: Settings, request: jobs.ThreadRequest) -> str | None:
-    """Record the request against the quotas (`bot.quotas`); the refusal to show, or None to go ahead."""
+    """The answer to show instead of starting, or None to go ahead.
+
+    A link that can never be read (not http(s), a private address) gets its own answer first, and counts
+    toward no limit; then the request is recorded against the quotas (`bot.quotas`)."""
+    if request.question is None:
+        try:
+            await check_link(request.link, settings)
+        except DocdebateError as exc:
+            return error_text(exc)
     row = DebateRow(
         id=request.workflow_id,
         team_id=request.team_id,

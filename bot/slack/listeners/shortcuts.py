@@ -40,6 +40,7 @@ def register(app: AsyncApp, settings: Settings) -> None:
             thread_ts=thread_ts,
             link=links[0],
             origin="shortcut",
+            response_url=shortcut.get("response_url"),
         )
         refused = await admit(settings, request)
         if refused:
