@@ -140,6 +140,19 @@ async def test_socket_mode_client_connects_and_is_closed_when_the_fake_stops() -
         fake.stop()
 
 
+async def test_disconnect_asks_the_socket_mode_client_to_reconnect(fake: FakeSlack) -> None:
+    socket = SocketModeClient(app_token="xapp-test", web_client=AsyncWebClient(base_url=fake.api_url))
+    try:
+        await socket.connect()
+        await fake.wait_for_async(lambda f: f.sockets_open == 1)
+        await asyncio.to_thread(fake.disconnect_sockets)
+        await fake.wait_for_async(
+            lambda f: f.sockets_opened == 2 and len(f.calls_to("apps.connections.open")) == 2
+        )
+    finally:
+        await socket.close()
+
+
 async def test_a_socket_url_this_fake_did_not_issue_is_refused(fake: FakeSlack) -> None:
     async with aiohttp.ClientSession() as session:
         with pytest.raises(aiohttp.WSServerHandshakeError) as info:

@@ -50,8 +50,9 @@ Simplified (deliberately):
 * Socket Mode, minimally: `apps.connections.open` (app token only) issues a `ws://.../link/?ticket=...`
   URL; a WebSocket opened with a ticket this fake issued gets Slack's `hello` message and stays open
   (pings answered) until the fake stops, which closes it with 1001 "going away"; an unknown ticket is an
-  HTTP 401 handshake failure. No events are delivered over it; envelopes the client sends are recorded
-  (`socket_messages`).
+  HTTP 401 handshake failure. `disconnect_sockets()` sends Slack's `{"type": "disconnect", "reason":
+  "refresh_requested"}` (which Slack sends every few hours): the client is expected to open a new
+  connection. No events are delivered over it; what the client sends is recorded (`socket_messages`).
 """
 
 from __future__ import annotations
@@ -880,6 +881,22 @@ class FakeSlack(LoopbackServer):
         """Socket Mode WebSockets ever connected (a reconnect counts again)."""
         with self._lock:
             return self._sockets_opened
+
+    def disconnect_sockets(self, reason: str = "refresh_requested") -> None:
+        """Ask every connected client to reconnect, as Slack does, then close the old connections."""
+        with self._lock:
+            sockets, loop = list(self._sockets), self._loop
+        if loop is None:
+            return
+
+        async def send() -> None:
+            for ws in sockets:
+                with contextlib.suppress(Exception):
+                    await ws.send_json(
+                        {"type": "disconnect", "reason": reason, "debug_info": {"host": "fake"}}
+                    )
+
+        asyncio.run_coroutine_threadsafe(send(), loop).result(timeout=10)
 
     @property
     def socket_messages(self) -> list[JSON]:
