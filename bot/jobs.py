@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import __version__
 from bot.config import Settings
-from bot.debate.events import DebateEvent, TurnDelta, TurnStarted
+from bot.debate.events import DebateEvent, Retrying, TurnDelta, TurnStarted
 from bot.debate.personas import load_personas, parse_panel, select_panel
 from bot.debate.protocol import Debate, any_new_disagreement
 from bot.depth import Depth
@@ -465,6 +465,10 @@ class LiveMessage:
     async def on_event(self, event: DebateEvent) -> None:
         if isinstance(event, TurnStarted):  # also sent when a turn restarts after a mid-stream failure
             self.text = ""
+        elif isinstance(event, Retrying):  # said in the message itself, so a wait never looks like a hang
+            status = f":hourglass_flowing_sand: {event.notice.text()}"
+            post = render.thinking_post(self.persona, self.round, status)
+            await runtime().poster.try_update(self.channel, self.ts, post)
         elif isinstance(event, TurnDelta):
             self.text += event.text
             now = time.monotonic()

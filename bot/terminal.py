@@ -8,6 +8,7 @@ ticks every second and a retry's countdown moves even while the model is silent.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -120,8 +121,7 @@ class TerminalView:
         if left <= 0:
             return Text(f"{event.notice.service} is {event.notice.problem}: retrying now", style="yellow")
         notice = event.notice
-        text = f"{notice.service} is {notice.problem}: retrying in {left:.0f} s ({notice.retry} of {notice.retries})"
-        return Text(text, style="yellow")
+        return Text(replace(notice, wait_s=left).text(), style="yellow")
 
     def __rich__(self) -> RenderableType:
         """Drawn at every refresh of the live display (four times a second)."""

@@ -3,11 +3,13 @@ the real slack_sdk and Anthropic SDK pointed at loopback fakes of both services.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -267,6 +269,29 @@ def test_model_429s_for_a_while_still_complete(bot: Bot) -> None:
     with bot.sender() as sender:
         sender.slash_command(f"<{bot.pages}/plan> --depth quick", channel_id=channel)
     bot.slack.wait_for(summary_posted(channel), timeout=90)
+
+
+def test_a_rate_limited_model_is_said_in_the_persona_messages_while_they_wait(bot: Bot) -> None:
+    channel = "CRETRYSAID"
+    streams = itertools.count()
+    lock = threading.Lock()
+
+    def first_three_turns(body: dict) -> bool:  # each opening's first attempt is refused once
+        if not body.get("stream"):
+            return False
+        with lock:
+            return next(streams) < 3
+
+    remove = bot.anthropic.fail_when(first_three_turns, status=429, retry_after=0.2)
+    try:
+        with bot.sender() as sender:
+            sender.slash_command(f"<{bot.pages}/plan> --depth quick", channel_id=channel)
+        bot.slack.wait_for(summary_posted(channel), timeout=90)
+    finally:
+        remove()
+    updates = [json.dumps(c.args) for c in bot.slack.calls_to("chat.update") if c.args.get("channel") == channel]
+    said = [u for u in updates if "Anthropic is rate-limiting: retrying in 1 s (1 of 6)" in u]
+    assert said, updates
 
 
 def test_slack_rate_limits_are_retried(bot: Bot) -> None:

@@ -39,7 +39,8 @@ class RetryNotice:
     retries: int
 
     def text(self) -> str:
-        return f"{self.service} is {self.problem}: retrying in {self.wait_s:.0f} s ({self.retry} of {self.retries})"
+        seconds = max(1, round(self.wait_s))
+        return f"{self.service} is {self.problem}: retrying in {seconds} s ({self.retry} of {self.retries})"
 
 
 RetryListener = Callable[[RetryNotice], Awaitable[None]]

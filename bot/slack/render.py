@@ -105,10 +105,11 @@ def turn_posts(persona: Persona, round_: int, text: str, links: LinkPolicy, live
     return paginate(blocks, f"{persona.title}: {escape(text[:FALLBACK_LIMIT]) or 'thinking…'}")
 
 
-def thinking_post(persona: Persona, round_: int) -> Post:
+def thinking_post(persona: Persona, round_: int, status: str = "_thinking…_") -> Post:
+    """A persona's message before its text arrives; `status` (code-made mrkdwn) says what it waits for."""
     return Post(
-        f"{persona.title} is thinking…",
-        [section(f"*{persona_label(persona)}* · {round_title(round_).lower()}"), context("_thinking…_")],
+        f"{escape(persona.title)} is thinking…",
+        [section(f"*{persona_label(persona)}* · {round_title(round_).lower()}"), context(status)],
     )
 
 
