@@ -160,6 +160,20 @@ async def test_a_socket_url_this_fake_did_not_issue_is_refused(fake: FakeSlack) 
     assert info.value.status == 401 and fake.sockets_opened == 0
 
 
+async def test_refused_sockets_fail_the_handshake_until_allowed(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake.refuse_sockets = 503
+    url = (await client.apps_connections_open(app_token="xapp-test"))["url"]
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+            await session.ws_connect(url)
+        assert info.value.status == 503 and fake.sockets_opened == 0
+        fake.refuse_sockets = None
+        async with session.ws_connect(url) as ws:
+            assert (await ws.receive_json())["type"] == "hello"
+
+
 async def test_unknown_method(client: AsyncWebClient) -> None:
     error = await api_error(client.api_call("chat.frobnicate", json={"channel": "C1"}))
     assert error.response["error"] == "unknown_method"

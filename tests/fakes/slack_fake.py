@@ -50,7 +50,8 @@ Simplified (deliberately):
 * Socket Mode, minimally: `apps.connections.open` (app token only) issues a `ws://.../link/?ticket=...`
   URL; a WebSocket opened with a ticket this fake issued gets Slack's `hello` message and stays open
   (pings answered) until the fake stops, which closes it with 1001 "going away"; an unknown ticket is an
-  HTTP 401 handshake failure. `disconnect_sockets()` sends Slack's `{"type": "disconnect", "reason":
+  HTTP 401 handshake failure; while `refuse_sockets` is an HTTP status (e.g. 503: Slack's WebSocket host
+  is down while its Web API is not), every handshake fails with it. `disconnect_sockets()` sends Slack's `{"type": "disconnect", "reason":
   "refresh_requested"}` (which Slack sends every few hours): the client is expected to open a new
   connection. No events are delivered over it; what the client sends is recorded (`socket_messages`).
 """
@@ -502,8 +503,8 @@ def _truthy(value: object) -> bool:
 class FakeSlack(LoopbackServer):
     """The fake Slack Web API server. Use as a context manager, or `start()` / `stop()`.
 
-    Mutable attributes: `bot_token`, `app_token`, `bot_scopes`, `missing_channels` (a set of channel ids
-    that answer `channel_not_found`). Seed with `add_user`, `add_channel`, `add_message`; revoke a token
+    Mutable attributes: `bot_token`, `app_token`, `bot_scopes`, `refuse_sockets`, `missing_channels` (a set
+    of channel ids that answer `channel_not_found`). Seed with `add_user`, `add_channel`, `add_message`; revoke a token
     with `revoke`; read with `messages`, `thread`, `message`, `views`, `ephemerals`, `streams`, `calls`,
     `calls_to`, `sockets_open`, `sockets_opened`, `socket_messages`.
     """
@@ -530,6 +531,7 @@ class FakeSlack(LoopbackServer):
         self.bot_id = bot_id
         super().__init__(host, port)
         self.missing_channels: set[str] = set()
+        self.refuse_sockets: int | None = None
         self._lock = threading.RLock()
         self._calls: list[SlackCall] = []
         self._injected: list[_Injected] = []
@@ -1037,6 +1039,8 @@ class FakeSlack(LoopbackServer):
         """A Socket Mode connection: `hello`, then whatever the client sends is recorded until it closes."""
         with self._lock:
             known = request.query.get("ticket", "") in self._tickets
+        if self.refuse_sockets is not None:
+            return web.Response(status=self.refuse_sockets, text="unavailable")
         if not known:
             return web.Response(status=401, text="invalid ticket")
         ws = web.WebSocketResponse(autoping=True)
