@@ -195,6 +195,12 @@ class _StreamFailure:
     error: FakeError
 
 
+@dataclass
+class _Hold:
+    predicate: Predicate
+    released: asyncio.Event = field(default_factory=asyncio.Event)  # waited on in the server's loop
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Request validation
 # ---------------------------------------------------------------------------------------------------------
@@ -1203,6 +1209,7 @@ class FakeAnthropic(LoopbackServer):
         self._queued_failures: list[FakeError] = []
         self._rules: list[_FailureRule] = []
         self._stream_failures: list[_StreamFailure] = []
+        self._holds: list[_Hold] = []
 
     # ---- lifecycle ----
 
@@ -1274,6 +1281,36 @@ class FakeAnthropic(LoopbackServer):
         failure = _StreamFailure(after_deltas, FakeError(status=200, error_type=error_type, message=message))
         with self._lock:
             self._stream_failures.extend(failure for _ in range(n))
+
+    def hold_when(self, predicate: Predicate) -> Callable[[], None]:
+        """Requests whose body matches `predicate` get no answer until the returned function is called.
+
+        While held, a request is provably in flight (its record's `finished` is None), so a test can act at
+        that moment (kill the client) on a condition instead of a sleep. Released requests, and those that
+        arrive after the release, are served as usual.
+        """
+        hold = _Hold(predicate)
+        with self._lock:
+            self._holds.append(hold)
+
+        def release() -> None:
+            with self._lock:
+                if hold in self._holds:
+                    self._holds.remove(hold)
+            loop = self._loop
+            if loop is not None and loop.is_running():
+                loop.call_soon_threadsafe(hold.released.set)
+            else:
+                hold.released.set()
+
+        return release
+
+    async def _wait_while_held(self, body: JSON) -> None:
+        with self._lock:
+            holds = list(self._holds)
+        for hold in holds:
+            if hold.predicate(body):
+                await hold.released.wait()
 
     def clear_failures(self) -> None:
         with self._lock:
@@ -1474,6 +1511,7 @@ class FakeAnthropic(LoopbackServer):
         if error is None and body is not None:
             record.streamed = bool(body.get("stream"))
             error = self._injected_failure(body)
+            await self._wait_while_held(body)
         if error is not None or body is None:
             return await self._send_error(request, error or FakeError(500), record, record.request_id)
         reply = self._compose_reply(body)
