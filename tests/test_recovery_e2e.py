@@ -2,6 +2,11 @@
 
 The debate must carry on from its last finished step: one root message, each persona's turn posted once,
 one summary, and only the model calls in flight at the crash paid for twice.
+
+A crash "during the openings" (the rebuttals, the judge) is a condition, not a moment in time: the fake holds
+those model calls unanswered (`FakeAnthropic.hold_when`) until the process is dead, so they are provably the
+calls in flight at the kill, and no other can be (the workflow is waiting on them). A kill timed by sleeps
+lands, on a loaded machine, between two calls or after them, and what is paid twice is then a guess.
 """
 
 from __future__ import annotations
@@ -13,14 +18,16 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.bot_process import SECRET, bot_env, free_port, start_bot
 from tests.conftest import database_url
-from tests.fakes.anthropic_fake import FakeAnthropic
+from tests.fakes.anthropic_fake import FakeAnthropic, RequestRecord
 from tests.fakes.slack_fake import FakeSlack
 from tests.pages import serve_pages
 from tests.slack_requests import SlackSender
@@ -28,6 +35,8 @@ from tests.test_slack_e2e import summary_posted
 
 DOC = (Path(__file__).resolve().parent.parent / "examples" / "design-doc.md").read_text()
 CALLS_PER_DEBATE = 8  # warm-up, 3 openings, 3 rebuttals, judge
+Body = dict[str, Any] | None  # a model request's JSON body, as the fake recorded it
+Kind = Callable[[Body], bool]
 
 
 @dataclass
@@ -78,6 +87,28 @@ class Harness:
                 raise TimeoutError(f"{len(self.anthropic.requests)} model requests")
             time.sleep(0.02)
 
+    @contextmanager
+    def holding(self, kind: Kind) -> Iterator[None]:
+        """The fake answers no model call of `kind` inside the block: they stay in flight until it ends."""
+        release = self.anthropic.hold_when(kind)
+        try:
+            yield
+        finally:
+            release()
+
+    def stop_when_held(self, kind: Kind, n: int, sig: int = signal.SIGKILL) -> list[RequestRecord]:
+        """Inside `holding(kind)`: once `n` calls of `kind` are in flight, stop the bot with `sig`.
+
+        Returns the calls in flight at the kill: exactly those, since the workflow waits on them and they
+        are still unanswered once the process is gone. (Another replica may have made its own by then.)"""
+        self.wait_models(lambda reqs: len([r for r in in_flight(reqs) if kind(r.body)]) >= n, timeout=60)
+        held = in_flight(self.anthropic.requests)
+        assert len(held) == n and all(kind(r.body) for r in held), [task(r.body)[:80] for r in held]
+        self.stop(sig)
+        unanswered = {id(r) for r in in_flight(self.anthropic.requests)}
+        assert all(id(r) in unanswered for r in held), "the held calls are unanswered when it dies"
+        return held
+
 
 @pytest.fixture
 def harness(tmp_path: Path) -> Iterator[Harness]:
@@ -96,8 +127,33 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
                 h.stop(signal.SIGKILL)
 
 
-def in_flight(requests: list) -> int:
-    return sum(1 for r in requests if r.finished is None or r.status in (0, None))
+def in_flight(requests: list[RequestRecord]) -> list[RequestRecord]:
+    return [r for r in requests if r.finished is None]
+
+
+def task(body: Body) -> str:
+    """The request's turns: what tells a warm-up, an opening, a rebuttal and the judge apart."""
+    return json.dumps((body or {}).get("messages"))
+
+
+def is_opening(body: Body) -> bool:
+    return "Opening round." in task(body)
+
+
+def is_rebuttal(body: Body) -> bool:
+    return "Rebuttal round" in task(body)
+
+
+def call(record: RequestRecord) -> str:
+    """A model call, as what was asked: the same call made by another process has the same body."""
+    return json.dumps(record.body, sort_keys=True)
+
+
+def assert_paid_twice_only(h: Harness, held: list[RequestRecord]) -> None:
+    """Every model call of the debate was made once, except the calls in flight at the kill: twice."""
+    made = Counter(call(r) for r in h.anthropic.requests)
+    assert len(h.anthropic.requests) == CALLS_PER_DEBATE + len(held), len(h.anthropic.requests)
+    assert {c: n for c, n in made.items() if n > 1} == {call(r): 2 for r in held}, "only the held, twice"
 
 
 def assert_one_complete_thread(h: Harness, channel: str) -> None:
@@ -112,33 +168,34 @@ def assert_one_complete_thread(h: Harness, channel: str) -> None:
     assert len(summaries) == 1, "the summary is posted once"
 
 
-def judge_started(requests: list) -> bool:
-    return any((r.body or {}).get("output_config") for r in requests)
+def is_judge(body: Body) -> bool:
+    return bool((body or {}).get("output_config"))
+
+
+def judge_started(requests: list[RequestRecord]) -> bool:
+    return any(is_judge(r.body) for r in requests)
 
 
 def test_kill_9_during_the_openings_resumes_without_repeating_finished_work(harness: Harness) -> None:
-    SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack).slash_command(
-        f"<{harness.site}/doc>", channel_id="CKILL1"
-    )
-    harness.wait_models(lambda reqs: len(reqs) >= 4)  # the warm-up is done, the openings are in flight
-    time.sleep(0.2)
-    before = harness.anthropic.requests
-    harness.stop(signal.SIGKILL)
+    with harness.holding(is_opening):
+        SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack).slash_command(
+            f"<{harness.site}/doc>", channel_id="CKILL1"
+        )
+        held = harness.stop_when_held(is_opening, 3)  # the warm-up is done, the three openings in flight
     harness.start()
     assert_one_complete_thread(harness, "CKILL1")
-    repeated = len(harness.anthropic.requests) - CALLS_PER_DEBATE
-    assert 0 < repeated <= in_flight(before), (repeated, in_flight(before))
+    assert_paid_twice_only(harness, held)
 
 
 def test_kill_9_while_the_judge_works_posts_the_summary_once(harness: Harness) -> None:
-    SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack).slash_command(
-        f"<{harness.site}/doc>", channel_id="CKILL2"
-    )
-    harness.wait_models(judge_started, timeout=60)
-    harness.stop(signal.SIGKILL)
+    with harness.holding(is_judge):
+        SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack).slash_command(
+            f"<{harness.site}/doc>", channel_id="CKILL2"
+        )
+        held = harness.stop_when_held(is_judge, 1)
     harness.start()
     assert_one_complete_thread(harness, "CKILL2")
-    assert len(harness.anthropic.requests) == CALLS_PER_DEBATE + 1, "only the judge is paid for twice"
+    assert_paid_twice_only(harness, held)  # only the judge
 
 
 def test_kill_9_after_slack_posted_but_before_the_bot_heard_back_does_not_post_again(
@@ -241,23 +298,22 @@ def test_two_processes_sharing_a_database_race_for_one_event_and_run_it_once(har
 def test_a_replica_that_never_comes_back_has_its_debate_finished_by_another(
     harness: Harness, sig: int
 ) -> None:
-    harness.anthropic.latency_s = 2.5  # long enough to start replica B while A is still debating
     channel = f"CTAKE{int(sig)}"
-    SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack).slash_command(
-        f"<{harness.site}/doc>", channel_id=channel
-    )
-    harness.wait_models(lambda reqs: len(reqs) >= 1)  # replica A has taken the debate
-    other = harness.replica("replica-b")
+    others: list[Harness] = []
     try:
-        harness.wait_models(lambda reqs: len(reqs) >= 7)  # A is in the rebuttals
-        before = harness.anthropic.requests
-        harness.stop(sig)  # and A never starts again
+        with harness.holding(is_rebuttal):  # A stays in the rebuttals however long B takes to start
+            SlackSender(f"http://127.0.0.1:{harness.port}", SECRET, slack=harness.slack).slash_command(
+                f"<{harness.site}/doc>", channel_id=channel
+            )
+            harness.wait_models(lambda reqs: len(reqs) >= 1)  # A, the only replica yet, took the debate
+            others.append(harness.replica("replica-b"))
+            held = harness.stop_when_held(is_rebuttal, 3, sig)  # and A never starts again
         assert_one_complete_thread(harness, channel)
-        repeated = len(harness.anthropic.requests) - CALLS_PER_DEBATE
-        assert 0 < repeated <= in_flight(before), (repeated, in_flight(before))
+        assert_paid_twice_only(harness, held)
         assert (
             "taking over the pending debates of replicas replica-a"
             in (harness.work / "bot-replica-b.log").read_text()
         )
     finally:
-        other.stop(signal.SIGTERM)
+        for other in others:
+            other.stop(signal.SIGTERM)
