@@ -1,7 +1,7 @@
 """Google Docs API JSON to Markdown: structure, not just text.
 
-The four legacy-shape fixtures are real `documents.get` responses (see the README next to them); the
-tabs-shaped document under tests/data/gdocs/ and the small documents built here follow the Docs API v1
+The four legacy-shape fixtures in tests/data/gdocs/ are real `documents.get` responses (see the README next
+to them); the tabs-shaped document there and the small documents built here follow the Docs API v1
 discovery schema (`Document.tabs[].documentTab`, `Tab.childTabs`, `ParagraphElement` kinds).
 """
 
@@ -18,13 +18,9 @@ from bot.config import Settings
 from bot.sources.gdocs import document_to_markdown, gdoc_body
 from bot.sources.text import finish, markdown_sections
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "google-docs"
-TABS = Path(__file__).resolve().parent / "data" / "gdocs" / "tabs.json"
+FIXTURES = Path(__file__).resolve().parent / "data" / "gdocs"
+TABS = FIXTURES / "tabs.json"
 LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
-
-needs_fixtures = pytest.mark.skipif(
-    not FIXTURES.is_dir(), reason=f"the Google Docs API fixtures are not at {FIXTURES}"
-)
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -91,7 +87,6 @@ MONO = {"weightedFontFamily": {"fontFamily": "Courier New", "weight": 400}}
 # ---- example.json: Google's "Test mule" ----
 
 
-@needs_fixtures
 def test_example_headings_keep_their_levels() -> None:
     text = markdown("example")
     assert headings(text) == [(1, "Here’s a level one heading"), (2, "And a level two heading")]
@@ -100,7 +95,6 @@ def test_example_headings_keep_their_levels() -> None:
     assert text.startswith("This is an ordinary paragraph. It is the first paragraph of the document.\n\n")
 
 
-@needs_fixtures
 def test_example_nested_list_mixes_bullets_and_numbers() -> None:
     text = markdown("example")
     assert block_after(text, "- This is a bulleted list item") == [
@@ -113,7 +107,6 @@ def test_example_nested_list_mixes_bullets_and_numbers() -> None:
     ]
 
 
-@needs_fixtures
 def test_example_bold_and_italic_runs() -> None:
     text = markdown("example")
     assert (
@@ -122,7 +115,6 @@ def test_example_bold_and_italic_runs() -> None:
     )
 
 
-@needs_fixtures
 def test_example_table_cells_in_their_row_and_column() -> None:
     text = markdown("example")
     assert block_after(text, "| Northwest") == [
@@ -132,7 +124,6 @@ def test_example_table_cells_in_their_row_and_column() -> None:
     ]
 
 
-@needs_fixtures
 def test_example_sections_from_the_body() -> None:
     document = finish(gdoc_body(fixture("example")), source="gdoc", fallback_title="x", settings=Settings())
     assert document.title == "Test mule"  # the API's title, not the first heading
@@ -150,7 +141,6 @@ def test_example_sections_from_the_body() -> None:
 # ---- bullets.json: levels mixing DECIMAL, ALPHA and symbols ----
 
 
-@needs_fixtures
 def test_bullets_numbers_per_level_and_nesting_depth() -> None:
     text = markdown("bullets")
     assert text.split("\n\n") == [
@@ -178,7 +168,6 @@ def test_bullets_numbers_per_level_and_nesting_depth() -> None:
 # ---- bullets-interspersed.json: ordinary paragraphs between list items ----
 
 
-@needs_fixtures
 def test_bullets_interspersed_keeps_paragraphs_between_lists() -> None:
     text = markdown("bullets-interspersed")
     assert text.split("\n\n") == [
@@ -231,7 +220,6 @@ def test_multi_line_list_item_stays_inside_its_item() -> None:
 # ---- age.json: TITLE, SUBTITLE, links, code ----
 
 
-@needs_fixtures
 def test_age_title_subtitle_and_shifted_headings() -> None:
     text = markdown("age")
     lines = text.split("\n")
@@ -253,7 +241,6 @@ def test_age_title_subtitle_and_shifted_headings() -> None:
     assert [title for level, title in found if level == 1] == ["A simple file encryption tool & format"]
 
 
-@needs_fixtures
 def test_age_links() -> None:
     links = LINK.findall(markdown("age"))
     assert len(links) == 28
@@ -267,7 +254,6 @@ def test_age_links() -> None:
     assert ("discussion", "https://groups.google.com/forum/#!topic/age-dev/l7_QGsojQ5s") in links
 
 
-@needs_fixtures
 def test_age_lists_and_inline_styles() -> None:
     text = markdown("age")
     assert block_after(text, "- A [password-store]")[5:8] == [
@@ -282,7 +268,6 @@ def test_age_lists_and_inline_styles() -> None:
     assert sum(line.startswith("- ") for line in text.split("\n")) == 19
 
 
-@needs_fixtures
 def test_age_monospace_paragraphs_are_fenced_and_runs_are_code_spans() -> None:
     text = markdown("age")
     # consecutive Consolas paragraphs (and the empty ones between them) make one block
@@ -311,7 +296,6 @@ def test_age_monospace_paragraphs_are_fenced_and_runs_are_code_spans() -> None:
     assert not any(title.startswith(("created", "public key")) for _, title in headings(text))
 
 
-@needs_fixtures
 def test_age_sections_from_the_body() -> None:
     body = gdoc_body(fixture("age"))
     document = finish(body, source="gdoc", fallback_title="x", settings=Settings())
@@ -348,7 +332,6 @@ def text_runs(value: Any) -> list[str]:
     return [text for item in value.values() for text in text_runs(item)]
 
 
-@needs_fixtures
 @pytest.mark.parametrize("name", ["example", "bullets", "bullets-interspersed", "age"])
 def test_fixtures_keep_every_word_of_their_text(name: str) -> None:
     """Nothing is lost: every word of every text run is in the output (markup aside)."""
