@@ -112,7 +112,19 @@ class UnavailableError(DocdebateError):
 
 
 class _Transient(Exception):
-    """A failure a later attempt may not meet; its message says what happened in a few words."""
+    """A failure a later attempt may not meet; its message says what happened in a few words.
+    `retry_after`: the service said when to come back (a 429's Retry-After)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _retry_after(headers: Any) -> float | None:
+    try:
+        return float(headers.get("retry-after")) if headers is not None else None
+    except (TypeError, ValueError):
+        return None  # absent, or an HTTP date
 
 
 def backoff(budget_s: float) -> list[float]:
@@ -138,10 +150,17 @@ async def _attempts(call: Callable[[], Awaitable[T]], waits: Sequence[float]) ->
             "%s; retrying in %s s (%d of %d)", failure, _seconds(pause), state.attempt_number + 1, total
         )
 
+    def wait(state: RetryCallState) -> float:
+        if state.attempt_number > len(waits):
+            return 0.0  # no attempt follows
+        failure = state.outcome.exception() if state.outcome else None
+        told = failure.retry_after if isinstance(failure, _Transient) else None
+        return min(told, LONGEST_WAIT_S) if told is not None else waits[state.attempt_number - 1]
+
     retrying = AsyncRetrying(
         retry=retry_if_exception_type(_Transient),
         stop=stop_after_attempt(total),
-        wait=lambda state: waits[state.attempt_number - 1] if state.attempt_number <= len(waits) else 0.0,
+        wait=wait,
         before_sleep=before_sleep,
         reraise=True,
     )
@@ -236,7 +255,8 @@ async def _slack_call(
     except SlackApiError as exc:
         status, error = _slack_answer(exc)
         if status == 429 or error == "ratelimited":
-            raise _Transient(f"{service} is rate-limiting (HTTP {status})") from exc
+            told = _retry_after(getattr(exc.response, "headers", None))
+            raise _Transient(f"{service} is rate-limiting (HTTP {status})", told) from exc
         if status >= 500 or error in SLACK_TRANSIENT_ERRORS:
             raise _Transient(f"{service} answered HTTP {status} ({error})") from exc
         raise
@@ -429,7 +449,8 @@ async def _count_tokens(client: AsyncAnthropic, model: str) -> None:
         raise _Transient(f"Anthropic is unreachable ({_why(exc)})") from exc
     except anthropic.APIStatusError as exc:
         if exc.status_code == 429:
-            raise _Transient("Anthropic is rate-limiting (HTTP 429)") from exc
+            told = _retry_after(exc.response.headers)
+            raise _Transient("Anthropic is rate-limiting (HTTP 429)", told) from exc
         if exc.status_code >= 500 or exc.status_code in (408, 409):
             raise _Transient(
                 f"Anthropic answered HTTP {exc.status_code} ({_anthropic_message(exc)})"

@@ -320,3 +320,16 @@ async def test_the_database_url_is_shown_without_its_password(world: World) -> N
     missing = settings_for(world, database_url=f"sqlite:///{world.work}/no/such/dir/x.sqlite")
     (row,) = await preflight.check_database(missing, [0.1])
     assert row.fatal and "cannot open the database (unable to open database file)" in row.problem, row
+
+
+async def test_slack_rate_limits_are_waited_for_as_long_as_slack_says(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.slack.ratelimit_next(2, method="auth.test", retry_after=1)
+    with caplog.at_level(logging.WARNING, logger="docdebate"):
+        rows = await preflight.check_slack_bot(settings_for(world), [8.0, 8.0, 8.0])
+    assert [row.status for row in rows] == [Status.OK, Status.OK], rows
+    assert [r.getMessage() for r in caplog.records] == [
+        "Slack is rate-limiting (HTTP 429); retrying in 1 s (2 of 4)",
+        "Slack is rate-limiting (HTTP 429); retrying in 1 s (3 of 4)",
+    ]
