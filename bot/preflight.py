@@ -21,7 +21,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+)
 
 from bot.config import Settings
 from bot.errors import ConfigError, DocdebateError
@@ -140,7 +146,8 @@ def _seconds(value: float) -> str:
 
 
 async def _attempts(call: Callable[[], Awaitable[T]], waits: Sequence[float]) -> T:
-    """`call()`, retried after each `waits[i]` while it fails transiently; then its last failure is raised."""
+    """`call()`, retried after each `waits[i]` while it fails transiently; then its last failure is raised.
+    Attempts that time out count too: the whole is bounded by the waits plus one attempt's timeout."""
     total = len(waits) + 1
 
     def before_sleep(state: RetryCallState) -> None:
@@ -159,7 +166,7 @@ async def _attempts(call: Callable[[], Awaitable[T]], waits: Sequence[float]) ->
 
     retrying = AsyncRetrying(
         retry=retry_if_exception_type(_Transient),
-        stop=stop_after_attempt(total),
+        stop=stop_after_attempt(total) | stop_after_delay(sum(waits) + TIMEOUT_S),
         wait=wait,
         before_sleep=before_sleep,
         reraise=True,
