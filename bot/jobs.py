@@ -30,14 +30,14 @@ from bot.models import DebateResult, Document, Persona, Turn, Usage, Verdict
 from bot.replicas import Watch
 from bot.slack import render
 from bot.slack.poster import Poster
-from bot.slack.safety import LinkPolicy, escape
+from bot.slack.safety import LinkPolicy, Mrkdwn, fmt, trusted
 from bot.sources import Requester, load_document, require_web_link
 from bot.sources.links import is_google_link
 from bot.store import NOT_STARTED, DebateRow, Store, sqlalchemy_url
 
 log = logging.getLogger(__name__)
 QUEUE_POLL_S = 0.2
-RESTRICTED_WARNING = (
+RESTRICTED_WARNING = trusted(
     "This doc is shared with specific people only, and everyone in this channel can read this thread, "
     "quotes included. To keep the debate private, run `/debate` in a DM with me instead."
 )
@@ -182,7 +182,7 @@ async def post_root(request: ThreadRequest, title: str) -> str:
         panel,
         request.depth,
         request.focus,
-        ":speaking_head_in_silhouette: The panel is debating…",
+        trusted(":speaking_head_in_silhouette: The panel is debating…"),
     )
     return await post_once(request.channel_id, post)
 
@@ -225,19 +225,19 @@ async def mark_started(request: ThreadRequest, thread_ts: str, title: str | None
 
 
 @DBOS.step()
-async def update_root(request: ThreadRequest, root_ts: str, title: str, status: str) -> None:
+async def update_root(request: ThreadRequest, root_ts: str, title: str, status: Mrkdwn) -> None:
     panel = panel_for(request)
     post = render.root_post(title, request.link, request.user_id, panel, request.depth, request.focus, status)
     await runtime().poster.update(request.channel_id, root_ts, post)
 
 
 @DBOS.step()
-async def post_notice(channel: str, thread_ts: str | None, text: str, emoji: str = ":warning:") -> str:
+async def post_notice(channel: str, thread_ts: str | None, text: Mrkdwn, emoji: str = ":warning:") -> str:
     return await post_once(channel, render.notice(text, emoji), thread_ts)
 
 
 @DBOS.step()
-async def tell_requester(request: ThreadRequest, text: str, replace_ack: bool = False) -> None:
+async def tell_requester(request: ThreadRequest, text: Mrkdwn, replace_ack: bool = False) -> None:
     """A message only the requester sees: through the command's `response_url` when there is one (it
     reaches them even where the bot cannot post; `replace_ack` replaces the "Reading…" answer), else an
     ephemeral in the thread."""
@@ -319,7 +319,7 @@ async def debate_workflow(request: ThreadRequest) -> None:
         await record_finished(
             request, None, NOT_STARTED
         )  # first: whoever reads the answer may try again at once
-        await tell_requester(request, f":warning: I couldn't start the debate: {escape(exc.message)}", True)
+        await tell_requester(request, fmt(":warning: I couldn't start the debate: {}", exc.message), True)
         return
     thread_ts = request.thread_ts
     root_ts: str | None = None
@@ -329,7 +329,7 @@ async def debate_workflow(request: ThreadRequest) -> None:
         await mark_started(request, thread_ts, document.title)
         if document.audience == "restricted" and not request.channel_id.startswith("D"):
             await post_notice(request.channel_id, thread_ts, RESTRICTED_WARNING, ":lock:")
-            await tell_requester(request, f":lock: {RESTRICTED_WARNING}")
+            await tell_requester(request, fmt(":lock: {}", RESTRICTED_WARNING))
         result = await _run_debate(request.model_copy(update={"thread_ts": thread_ts}), document)
         # Recorded before it is shown, so a follow-up asked the moment the verdict appears finds it.
         await record_finished(request, result, "done")
@@ -338,12 +338,12 @@ async def debate_workflow(request: ThreadRequest) -> None:
             await update_root(request, root_ts, document.title, render.root_done_status(result))
     except DocdebateError as exc:
         await record_finished(request, None, "failed")
-        await post_notice(
-            request.channel_id, thread_ts, f"Could not finish the debate: {escape(exc.message)}"
-        )
-        await tell_requester(request, f":warning: The debate stopped: {escape(exc.message)}")
+        await post_notice(request.channel_id, thread_ts, fmt("Could not finish the debate: {}", exc.message))
+        await tell_requester(request, fmt(":warning: The debate stopped: {}", exc.message))
         if root_ts:
-            await update_root(request, root_ts, document.title, ":x: Stopped; see the thread for why.")
+            await update_root(
+                request, root_ts, document.title, trusted(":x: Stopped; see the thread for why.")
+            )
     except SlackApiError as exc:
         await tell_requester(request, slack_failure(str(exc.response.get("error"))))
         await record_finished(request, None, "failed")
@@ -352,18 +352,20 @@ async def debate_workflow(request: ThreadRequest) -> None:
         await post_notice(
             request.channel_id,
             thread_ts,
-            "Something went wrong on my side and the debate stopped. It has been logged; please try again.",
+            trusted(
+                "Something went wrong on my side and the debate stopped. It has been logged; please try again."
+            ),
         )
         await record_finished(request, None, "failed")
 
 
-def slack_failure(error: str) -> str:
+def slack_failure(error: str) -> Mrkdwn:
     """What to tell the requester when Slack refused a post."""
     if error in ("not_in_channel", "channel_not_found", "is_archived"):
-        return ":wave: I can't post in this channel yet: invite me with `/invite @docdebate` and try again."
-    return (
-        f":warning: Slack refused a post (`{escape(error)}`), so the debate stopped. Try again in a minute."
-    )
+        return trusted(
+            ":wave: I can't post in this channel yet: invite me with `/invite @docdebate` and try again."
+        )
+    return fmt(":warning: Slack refused a post (`{}`), so the debate stopped. Try again in a minute.", error)
 
 
 async def _run_debate(request: ThreadRequest, document: Document) -> DebateResult:
@@ -379,7 +381,7 @@ async def _run_debate(request: ThreadRequest, document: Document) -> DebateResul
             await post_notice(
                 request.channel_id,
                 request.thread_ts,
-                "No new disagreement: skipping the next round.",
+                trusted("No new disagreement: skipping the next round."),
                 ":handshake:",
             )
             break
@@ -428,7 +430,7 @@ async def follow_up_workflow(request: ThreadRequest) -> None:
     previous = await load_thread_debate(request)
     if previous is None:
         await post_notice(
-            request.channel_id, request.thread_ts, "There is no finished debate in this thread yet."
+            request.channel_id, request.thread_ts, trusted("There is no finished debate in this thread yet.")
         )
         return
     request = request.model_copy(update={"personas": previous.personas, "depth": previous.depth})
@@ -438,7 +440,7 @@ async def follow_up_workflow(request: ThreadRequest) -> None:
         await _round(request, previous.document, panel, round_, previous.turns)
         await record_finished(request, None, "done")
     except DocdebateError as exc:
-        await post_notice(request.channel_id, request.thread_ts, f"Could not answer: {escape(exc.message)}")
+        await post_notice(request.channel_id, request.thread_ts, fmt("Could not answer: {}", exc.message))
         await record_finished(request, None, "failed")
 
 
@@ -466,7 +468,7 @@ class LiveMessage:
         if isinstance(event, TurnStarted):  # also sent when a turn restarts after a mid-stream failure
             self.text = ""
         elif isinstance(event, Retrying):  # said in the message itself, so a wait never looks like a hang
-            status = f":hourglass_flowing_sand: {event.notice.text()}"
+            status = fmt(":hourglass_flowing_sand: {}", event.notice.text())
             post = render.thinking_post(self.persona, self.round, status)
             await runtime().poster.try_update(self.channel, self.ts, post)
         elif isinstance(event, TurnDelta):

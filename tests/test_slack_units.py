@@ -90,8 +90,8 @@ def test_only_the_documents_own_link_stays_clickable() -> None:
     policy = LinkPolicy(DOC_LINK)
     out = safe_mrkdwn(f"See {DOC_LINK} and https://evil.example/x and [win](https://evil.example/p).", policy)
     assert f"<{DOC_LINK}>" in out
-    assert "`https://evil.example/x`" in out and "<https://evil.example" not in out
-    assert "win (`https://evil.example/p`)" in out
+    assert "https[:]//evil[.]example/x" in out and "<https://evil.example" not in out
+    assert "win (https[:]//evil[.]example/p)" in out
 
 
 def test_markdown_emphasis_and_headings_become_mrkdwn() -> None:

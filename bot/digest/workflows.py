@@ -21,7 +21,7 @@ from bot.errors import DocdebateError, ModelError
 from bot.jobs import post_once, post_part, read_for, runtime
 from bot.models import DigestResult, Document
 from bot.slack import render
-from bot.slack.safety import escape
+from bot.slack.safety import Mrkdwn, fmt, link
 from bot.sources import doc_key, text_sha256
 from bot.sources.google import GoogleSource
 from bot.sources.links import is_google_link
@@ -179,7 +179,7 @@ async def done(digest_id: str, status: str, detail: str, cost_usd: float = 0.0) 
 
 
 @DBOS.step()
-async def tell(user: str, text: str) -> None:
+async def tell(user: str, text: Mrkdwn) -> None:
     """A DM to the person who asked for a digest: it may land long after they asked, anywhere."""
     await post_once(await runtime().poster.dm_channel(user), render.notice(text))
 
@@ -217,6 +217,6 @@ async def digest_workflow(job: DigestJob) -> None:
         log.warning("digest %s failed: %s", job.workflow_id, exc.message)
         if job.requester:
             await tell(
-                job.requester, f"The digest of <{escape(job.link)}> could not be made: {escape(exc.message)}"
+                job.requester, fmt("The digest of {} could not be made: {}", link(job.link), exc.message)
             )
         await done(job.workflow_id, "failed", exc.message)

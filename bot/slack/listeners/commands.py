@@ -12,7 +12,7 @@ from bot.errors import DocdebateError
 from bot.slack.listeners import digests
 from bot.slack.listeners.requests import admit, check_personas, error_text
 from bot.slack.parsing import USAGE, parse_command
-from bot.slack.safety import escape
+from bot.slack.safety import fmt, link, trusted
 
 
 def register(app: AsyncApp, settings: Settings) -> None:
@@ -28,10 +28,10 @@ def register(app: AsyncApp, settings: Settings) -> None:
             await ack(text=error_text(exc))
             return
         if args.help:
-            await ack(text=USAGE)
+            await ack(text=trusted(USAGE))
             return
         if args.link is None:
-            await ack(text=f":link: I need a link to a doc.\n{USAGE}")
+            await ack(text=fmt(":link: I need a link to a doc.\n{}", trusted(USAGE)))
             return
         request = jobs.ThreadRequest(
             workflow_id=f"{command['team_id']}:{command['trigger_id']}",
@@ -46,7 +46,7 @@ def register(app: AsyncApp, settings: Settings) -> None:
             response_url=command.get("response_url"),
         )
         # Acknowledge first, decide after: the quota check is a database write, and Slack waits on the ack.
-        await ack(text=f":mag: Reading <{escape(args.link)}>… the debate will open in this channel.")
+        await ack(text=fmt(":mag: Reading {}… the debate will open in this channel.", link(args.link)))
         refused = await admit(settings, request)
         if refused:
             await respond(text=refused, replace_original=True, response_type="ephemeral")

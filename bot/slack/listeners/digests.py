@@ -20,15 +20,15 @@ from bot.digest.when import WhenError, parse_when, split_when
 from bot.quotas import slack_time
 from bot.slack import render
 from bot.slack.parsing import links_in, without_links
-from bot.slack.safety import escape
+from bot.slack.safety import Mrkdwn, channel, fmt, join, link, trusted
 
 SUBCOMMANDS = ("digest", "schedule")
-USAGE = (
+USAGE = trusted(
     "*Silent-read digests* (what the meeting decides, its one-way doors, what to ask):\n"
-    "• `/debate digest <doc link>`: a digest here, now\n"
-    "• `/debate schedule <doc link> <when> [#channel]`: later; when is `in 2h`, `tomorrow 9:30`, `fri 10am` or "
-    "`2026-12-01 14:00`, in your time zone\n"
-    "• `/debate schedule list` and `/debate schedule cancel <number>`"
+    "• `/debate digest &lt;doc link&gt;`: a digest here, now\n"
+    "• `/debate schedule &lt;doc link&gt; &lt;when&gt; [#channel]`: later; when is `in 2h`, `tomorrow 9:30`, "
+    "`fri 10am` or `2026-12-01 14:00`, in your time zone\n"
+    "• `/debate schedule list` and `/debate schedule cancel &lt;number&gt;`"
 )
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 
@@ -59,33 +59,36 @@ def _channel(words: list[str], fallback: str) -> str:
     return fallback
 
 
-async def _digest_now(command: dict[str, Any], rest: str) -> str:
+async def _digest_now(command: dict[str, Any], rest: str) -> Mrkdwn:
     links = links_in(rest)
     if not links:
-        return f":link: I need a link to a doc.\n{USAGE}"
+        return fmt(":link: I need a link to a doc.\n{}", USAGE)
     job = _job(command, links[0], "now", datetime.now(UTC), command["channel_id"])
     await workflows.start(job)
-    return f":books: Writing a silent-read digest of <{escape(links[0])}>… it will appear in this channel."
+    return fmt(":books: Writing a silent-read digest of {}… it will appear in this channel.", link(links[0]))
 
 
-async def _schedule(command: dict[str, Any], rest: str) -> str:
+async def _schedule(command: dict[str, Any], rest: str) -> Mrkdwn:
     links = links_in(rest)
     if not links:
-        return f":link: I need a link to a doc, then a time.\n{USAGE}"
+        return fmt(":link: I need a link to a doc, then a time.\n{}", USAGE)
     when_text, others = split_when(without_links(rest).split())
     if not when_text:
-        return f":alarm_clock: When should I post it?\n{USAGE}"
+        return fmt(":alarm_clock: When should I post it?\n{}", USAGE)
     tz = await _zone(command["user_id"])
     try:
         due = parse_when(when_text, datetime.now(tz), tz)
     except WhenError as exc:
-        return f":alarm_clock: {escape(str(exc))}"
-    channel = _channel(others, command["channel_id"])
-    job = _job(command, links[0], "scheduled", due, channel)
+        return fmt(":alarm_clock: {}", str(exc))
+    where = _channel(others, command["channel_id"])
+    job = _job(command, links[0], "scheduled", due, where)
     await workflows.start(job)
-    return (
-        f":calendar: I'll post a silent-read digest of <{escape(links[0])}> in <#{channel}> at {slack_time(due, with_day=True)}. "
-        "`/debate schedule list` shows what is coming; `/debate schedule cancel <number>` cancels."
+    return fmt(
+        ":calendar: I'll post a silent-read digest of {} in {} at {}. "
+        "`/debate schedule list` shows what is coming; `/debate schedule cancel &lt;number&gt;` cancels.",
+        link(links[0]),
+        channel(where),
+        trusted(slack_time(due, with_day=True)),
     )
 
 
@@ -111,22 +114,30 @@ async def _zone(user: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-async def _listing(user: str) -> str:
+async def _listing(user: str) -> Mrkdwn:
     rows = await asyncio.to_thread(jobs.runtime().store.scheduled_by, user)
     if not rows:
-        return ":calendar: You have no digests scheduled. " + USAGE.split("\n", 1)[1]
-    lines = [f"{i}. {render.scheduled_digest(r.link, r.channel_id, r.due_at)}" for i, r in enumerate(rows, 1)]
-    return ":calendar: *Your scheduled digests*\n" + "\n".join(lines)
+        return fmt(":calendar: You have no digests scheduled. {}", trusted(USAGE.split("\n", 1)[1]))
+    lines = [
+        fmt("{}. {}", i, render.scheduled_digest(r.link, r.channel_id, r.due_at))
+        for i, r in enumerate(rows, 1)
+    ]
+    return fmt(":calendar: *Your scheduled digests*\n{}", join("\n", lines))
 
 
-async def _cancel(user: str, which: str) -> str:
+async def _cancel(user: str, which: str) -> Mrkdwn:
     rows = await asyncio.to_thread(jobs.runtime().store.scheduled_by, user)
     if not which.isdigit() or not 1 <= int(which) <= len(rows):
-        return (
-            f":grey_question: Which one? Give its number from `/debate schedule list` (you have {len(rows)})."
+        return fmt(
+            ":grey_question: Which one? Give its number from `/debate schedule list` (you have {}).",
+            len(rows),
         )
     row = rows[int(which) - 1]
     if not await asyncio.to_thread(jobs.runtime().store.cancel_digest, row.id, user):
-        return ":grey_question: That digest is no longer scheduled."
+        return trusted(":grey_question: That digest is no longer scheduled.")
     await workflows.cancel(row.id)
-    return f":wastebasket: Cancelled the digest of <{escape(row.link)}> due at {slack_time(row.due_at, with_day=True)}."
+    return fmt(
+        ":wastebasket: Cancelled the digest of {} due at {}.",
+        link(row.link),
+        trusted(slack_time(row.due_at, with_day=True)),
+    )

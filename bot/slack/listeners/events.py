@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.errors import DocdebateError
 from bot.slack.listeners.requests import admit, busy_message, check_personas, error_text
 from bot.slack.parsing import links_in, message_links, parse_command, strip_mentions
+from bot.slack.safety import Mrkdwn, trusted
 
 
 async def thread_link(client: AsyncWebClient, channel: str, thread_ts: str, text: str) -> str | None:
@@ -46,7 +47,7 @@ def register(app: AsyncApp, settings: Settings) -> None:
         thread_ts = event.get("thread_ts") or event["ts"]
         workflow_id = f"{body['team_id']}:{body['event_id']}"
 
-        async def tell(text: str) -> None:
+        async def tell(text: Mrkdwn) -> None:
             await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
 
         async def start(request: jobs.ThreadRequest) -> None:
@@ -81,8 +82,10 @@ def register(app: AsyncApp, settings: Settings) -> None:
         link = await thread_link(client, channel, thread_ts, event.get("text", ""))
         if link is None:
             await tell(
-                ":link: I couldn't find a doc link in this thread. Post the link (or mention me with it) "
-                "and I'll debate it."
+                trusted(
+                    ":link: I couldn't find a doc link in this thread. Post the link (or mention me with it) "
+                    "and I'll debate it."
+                )
             )
             return
         focus = strip_mentions(args.focus or "") or None

@@ -11,7 +11,6 @@ from bot import jobs
 from bot.config import Settings
 from bot.debate.personas import load_personas
 from bot.slack import render
-from bot.slack.safety import escape
 
 
 def register(app: AsyncApp, settings: Settings) -> None:
@@ -21,17 +20,13 @@ def register(app: AsyncApp, settings: Settings) -> None:
             return
         user = event["user"]
         recent = [
-            (
-                row.title or row.link,
-                {"done": ":white_check_mark: " + escape(row.headline or "done"), "failed": ":x: stopped"}.get(
-                    row.status, ":hourglass: running"
-                ),
-                f"<#{row.channel_id}> · {row.created_at:%b %d}",
+            render.recent_debate(
+                row.title, row.link, row.status, row.headline, row.channel_id, row.created_at
             )
             for row in jobs.runtime().store.recent_for_user(user)
         ]
         upcoming = [
-            f":calendar: {render.scheduled_digest(row.link, row.channel_id, row.due_at)}"
+            render.scheduled_digest(row.link, row.channel_id, row.due_at)
             for row in jobs.runtime().store.scheduled_by(user)
         ]
         personas = list(load_personas(settings.personas_dir).values())

@@ -10,7 +10,8 @@ from bot.config import Settings
 from bot.debate.personas import load_personas, parse_panel, select_panel
 from bot.errors import DocdebateError
 from bot.quotas import Limits
-from bot.slack.safety import escape
+from bot.slack.parsing import USAGE
+from bot.slack.safety import Mrkdwn, fmt, link, trusted
 from bot.sources import check_link
 from bot.store import DebateRow
 
@@ -22,19 +23,24 @@ def check_personas(settings: Settings, names: list[str] | None) -> None:
         select_panel(load_personas(settings.personas_dir), parse_panel(names))
 
 
-async def busy_message(channel: str, thread_ts: str) -> str | None:
+async def busy_message(channel: str, thread_ts: str) -> Mrkdwn | None:
     """What to say if a debate is already under way in this thread (the lookup runs off the event loop)."""
     running = await asyncio.to_thread(jobs.runtime().store.running_in_thread, channel, thread_ts)
     if running is None:
         return None
-    what = f"A debate on <{escape(running.link)}|this doc>" if running.link.startswith("http") else "A debate"
-    return (
-        f":hourglass: {what} is already running in this thread; its answer will land here. Mention me again "
-        "after it to ask a follow-up."
+    what = (
+        fmt("A debate on {}", link(running.link, "this doc"))
+        if running.link.startswith("http")
+        else "A debate"
+    )
+    return fmt(
+        ":hourglass: {} is already running in this thread; its answer will land here. Mention me again "
+        "after it to ask a follow-up.",
+        what,
     )
 
 
-async def admit(settings: Settings, request: jobs.ThreadRequest) -> str | None:
+async def admit(settings: Settings, request: jobs.ThreadRequest) -> Mrkdwn | None:
     """The answer to show instead of starting, or None to go ahead.
 
     A link that can never be read (not http(s), a private address) gets its own answer first, and counts
@@ -53,8 +59,11 @@ async def admit(settings: Settings, request: jobs.ThreadRequest) -> str | None:
         link=request.link,
     )
     limits = Limits.from_settings(settings)
-    return await asyncio.to_thread(jobs.runtime().store.admit, row, limits, datetime.now(UTC))
+    refused = await asyncio.to_thread(jobs.runtime().store.admit, row, limits, datetime.now(UTC))
+    return trusted(refused) if refused else None  # the quotas' own words, with `<!date^…>` times
 
 
-def error_text(exc: DocdebateError) -> str:
-    return f":warning: {escape(exc.message)}"
+def error_text(exc: DocdebateError) -> Mrkdwn:
+    """The error, escaped; the usage text a mistyped command's error ends with is the bot's own."""
+    said, usage, rest = exc.message.partition(USAGE)
+    return fmt(":warning: {}{}{}", said, trusted(usage), rest)
