@@ -293,7 +293,7 @@ def _calendar_pass(settings_: Settings) -> list[str]:
 
     if not settings_.calendar_channels():
         raise ConfigError("DOCDEBATE_CALENDARS is not set: name the calendar ids to watch, comma-separated")
-    jobs.launch(settings_, Poster(web_client(settings_)))
+    jobs.launch(settings_, Poster(web_client(settings_), settings_.slack_retry_s))
     workflows.launch(settings_, poll_calendars=False)
     try:
         posted: list[str] = run(workflows.run_due(datetime.now(UTC)))

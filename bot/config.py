@@ -93,6 +93,12 @@ class Settings(BaseSettings):
         ge=0,
         description="On SIGTERM, how long running debates may finish before the process exits.",
     )
+    slack_retry_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long a post or update is retried while Slack fails (5xx, 429, unreachable) before "
+        "the debate stops and says so; a verdict already paid for is retried for a day.",
+    )
     slack_update_interval_s: float = Field(
         default=1.5, gt=0, description="How often a live turn is re-rendered."
     )
@@ -194,6 +200,18 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(default=25_000_000, gt=0)
     fetch_timeout_s: float = Field(default=20.0, gt=0)
     fetch_max_redirects: int = Field(default=5, ge=0)
+    convert_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest a PDF, Word file or web page may take to convert; past it, it is refused as too "
+        "complex (bot.sources.bounded).",
+    )
+    convert_memory_mb: int = Field(
+        default=700,
+        ge=200,
+        description="Address space of the process converting one document (RLIMIT_AS), the converters "
+        "included; past it, the document is refused as too large.",
+    )
 
     @property
     def judge(self) -> str:

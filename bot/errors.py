@@ -40,3 +40,17 @@ class ModelError(DocdebateError):
     """The model service failed in a way retries did not fix (outage, auth, spend limit, timeout)."""
 
     exit_code = 69  # EX_UNAVAILABLE
+
+
+class SlackError(DocdebateError):
+    """Slack refused or failed a call the bot made. Plain data (Slack's error code, whether a later try may
+    succeed), so it survives the workflow engine's serialisation where slack_sdk's own error does not."""
+
+    exit_code = 69
+
+    def __init__(self, message: str, error: str = "", retryable: bool = False) -> None:
+        super().__init__(message)
+        self.error, self.retryable = error, retryable
+
+    def __reduce__(self) -> tuple[type[SlackError], tuple[str, str, bool]]:
+        return type(self), (self.message, self.error, self.retryable)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 from dbos import DBOS, Queue, SetWorkflowID
 from pydantic import BaseModel
-from slack_sdk.errors import SlackApiError
 
 from bot import __version__
 from bot.config import Settings
@@ -24,7 +24,7 @@ from bot.debate.events import DebateEvent, Retrying, TurnDelta, TurnStarted
 from bot.debate.personas import load_personas, parse_panel, select_panel
 from bot.debate.protocol import Debate, any_new_disagreement
 from bot.depth import Depth
-from bot.errors import DocdebateError, SourceError
+from bot.errors import DocdebateError, SlackError, SourceError
 from bot.llm import LLM
 from bot.models import DebateResult, Document, Persona, Turn, Usage, Verdict
 from bot.replicas import Watch
@@ -37,6 +37,7 @@ from bot.store import NOT_STARTED, DebateRow, Store, sqlalchemy_url
 
 log = logging.getLogger(__name__)
 QUEUE_POLL_S = 0.2
+DELIVERY_PATIENCE_S = 24 * 3600  # how long a paid-for verdict waits for Slack to come back
 RESTRICTED_WARNING = trusted(
     "This doc is shared with specific people only, and everyone in this channel can read this thread, "
     "quotes included. To keep the debate private, run `/debate` in a DM with me instead."
@@ -296,11 +297,6 @@ async def post_part(
     return await post_once(channel, post, thread_ts, as_)
 
 
-async def post_summary(request: ThreadRequest, thread_ts: str, result: DebateResult) -> None:
-    for post in render.summary_posts(result, LinkPolicy(request.link, result.document.source)):
-        await post_part(request.channel_id, thread_ts, post)
-
-
 @DBOS.step()
 async def record_finished(request: ThreadRequest, result: DebateResult | None, status: str) -> None:
     runtime().store.finished(request.workflow_id, result, status)
@@ -315,48 +311,113 @@ async def debate_workflow(request: ThreadRequest) -> None:
     # a request that cannot start leaves no trace in the channel, and counts toward no limit.
     try:
         document = await load_doc(request)
+        root_ts = await post_root(request, document.title) if request.thread_ts is None else None
     except DocdebateError as exc:
         await record_finished(
             request, None, NOT_STARTED
         )  # first: whoever reads the answer may try again at once
-        await tell_requester(request, fmt(":warning: I couldn't start the debate: {}", exc.message), True)
+        await tell_requester(request, cannot_start(exc), True)
         return
-    thread_ts = request.thread_ts
-    root_ts: str | None = None
+    thread_ts = root_ts or request.thread_ts or ""
     try:
-        if thread_ts is None:
-            root_ts = thread_ts = await post_root(request, document.title)
         await mark_started(request, thread_ts, document.title)
         if document.audience == "restricted" and not request.channel_id.startswith("D"):
             await post_notice(request.channel_id, thread_ts, RESTRICTED_WARNING, ":lock:")
             await tell_requester(request, fmt(":lock: {}", RESTRICTED_WARNING))
         result = await _run_debate(request.model_copy(update={"thread_ts": thread_ts}), document)
-        # Recorded before it is shown, so a follow-up asked the moment the verdict appears finds it.
+        # Recorded before it is shown, so a follow-up asked the moment the verdict appears finds it, and the
+        # requester may start another debate while the verdict waits for Slack.
         await record_finished(request, result, "done")
-        await post_summary(request, thread_ts, result)
-        if root_ts:
-            await update_root(request, root_ts, document.title, render.root_done_status(result))
-    except DocdebateError as exc:
-        await record_finished(request, None, "failed")
-        await post_notice(request.channel_id, thread_ts, fmt("Could not finish the debate: {}", exc.message))
-        await tell_requester(request, fmt(":warning: The debate stopped: {}", exc.message))
-        if root_ts:
-            await update_root(
-                request, root_ts, document.title, trusted(":x: Stopped; see the thread for why.")
-            )
-    except SlackApiError as exc:
-        await tell_requester(request, slack_failure(str(exc.response.get("error"))))
-        await record_finished(request, None, "failed")
-    except Exception:  # a bug: still never silence in the thread; the traceback goes to the log
-        log.exception("debate %s failed", request.workflow_id)
-        await post_notice(
-            request.channel_id,
-            thread_ts,
-            trusted(
-                "Something went wrong on my side and the debate stopped. It has been logged; please try again."
-            ),
+    except Exception as exc:
+        await _stopped(request, thread_ts, root_ts, document.title, exc)
+        return
+    posts = render.summary_posts(result, LinkPolicy(request.link, result.document.source))
+    await _deliver(request, thread_ts, root_ts, document.title, posts, render.root_done_status(result))
+
+
+def delivery_waits(first_s: float) -> Iterator[float]:
+    """The waits between tries of a verdict while Slack fails (each try is itself retried for `first_s`):
+    doubling from `first_s`, at most an hour each, about `DELIVERY_PATIENCE_S` in all."""
+    waited, wait = 0.0, first_s
+    while waited < DELIVERY_PATIENCE_S:
+        yield wait
+        waited, wait = waited + wait, min(2 * wait, 3600.0)
+
+
+def cannot_start(exc: DocdebateError) -> Mrkdwn:
+    """What the requester alone is told when a request could not start."""
+    if isinstance(exc, SlackError):
+        return slack_failure(exc.error)
+    return fmt(":warning: I couldn't start the debate: {}", exc.message)
+
+
+async def _stopped(
+    request: ThreadRequest, thread_ts: str, root_ts: str | None, title: str, exc: Exception
+) -> None:
+    """A debate that started and then failed: recorded first (so nobody stays locked out), then said in the
+    thread and to the requester, each as best Slack allows."""
+    await record_finished(request, None, "failed")
+    if isinstance(exc, SlackError):
+        public, private = None, slack_failure(exc.error)
+    elif isinstance(exc, DocdebateError):
+        public = fmt("Could not finish the debate: {}", exc.message)
+        private = fmt(":warning: The debate stopped: {}", exc.message)
+    else:  # a bug: still never silence in the thread; the traceback goes to the log
+        log.error("debate %s failed", request.workflow_id, exc_info=exc)
+        public = trusted(
+            "Something went wrong on my side and the debate stopped. It has been logged; please try again."
         )
-        await record_finished(request, None, "failed")
+        private = None
+    if public:
+        await best_effort(post_notice(request.channel_id, thread_ts, public))
+    if private:
+        await best_effort(tell_requester(request, private))
+    if root_ts:
+        await best_effort(
+            update_root(request, root_ts, title, trusted(":x: Stopped; see the thread for why."))
+        )
+
+
+async def best_effort(step: Awaitable[object]) -> None:
+    """Await a step that tells someone something; if Slack will not take it, log that and go on."""
+    try:
+        await step
+    except DocdebateError as exc:
+        log.warning("could not tell Slack: %s", exc.message)
+
+
+async def _deliver(
+    request: ThreadRequest,
+    thread_ts: str,
+    root_ts: str | None,
+    title: str,
+    posts: list[render.Post],
+    status: Mrkdwn,
+) -> None:
+    """Post a verdict that is paid for. While Slack fails in a way that may pass, wait durably (a restart
+    resumes the wait) and go on from the first part not yet posted, for up to a day."""
+    waits = delivery_waits(runtime().settings.slack_retry_s)
+    done = 0
+    while True:
+        try:
+            while done < len(posts):
+                await post_part(request.channel_id, thread_ts, posts[done])
+                done += 1
+            if root_ts:
+                await update_root(request, root_ts, title, status)
+            return
+        except SlackError as exc:
+            wait = next(waits, None) if exc.retryable else None
+            if wait is None:
+                await best_effort(
+                    tell_requester(
+                        request,
+                        fmt(":warning: I could not post the verdict: Slack answered `{}`.", exc.error),
+                    )
+                )
+                return
+            log.warning("verdict of %s waits %d s for Slack (%s)", request.workflow_id, wait, exc.error)
+            await DBOS.sleep_async(wait)
 
 
 def slack_failure(error: str) -> Mrkdwn:
@@ -429,8 +490,9 @@ async def follow_up_workflow(request: ThreadRequest) -> None:
     """A question in a thread that already holds a debate: each persona answers briefly, with the debate as context."""
     previous = await load_thread_debate(request)
     if previous is None:
-        await post_notice(
-            request.channel_id, request.thread_ts, trusted("There is no finished debate in this thread yet.")
+        await record_finished(request, None, NOT_STARTED)
+        await tell_requester(
+            request, trusted(":grey_question: There is no finished debate in this thread yet.")
         )
         return
     request = request.model_copy(update={"personas": previous.personas, "depth": previous.depth})
@@ -439,9 +501,17 @@ async def follow_up_workflow(request: ThreadRequest) -> None:
         round_ = max(t.round for t in previous.turns) + 1
         await _round(request, previous.document, panel, round_, previous.turns)
         await record_finished(request, None, "done")
-    except DocdebateError as exc:
-        await post_notice(request.channel_id, request.thread_ts, fmt("Could not answer: {}", exc.message))
+    except Exception as exc:  # every failure ends with the thread told, and nobody locked out
         await record_finished(request, None, "failed")
+        if isinstance(exc, SlackError):
+            await best_effort(tell_requester(request, slack_failure(exc.error)))
+            return
+        if not isinstance(exc, DocdebateError):
+            log.error("follow-up %s failed", request.workflow_id, exc_info=exc)
+        reason = exc.message if isinstance(exc, DocdebateError) else "something went wrong on my side"
+        await best_effort(
+            post_notice(request.channel_id, request.thread_ts, fmt("Could not answer: {}", reason))
+        )
 
 
 def _debate(request: ThreadRequest, document: Document, live: LiveMessage | None = None) -> Debate:
@@ -456,29 +526,39 @@ async def _ignore(_event: DebateEvent) -> None:
 
 
 class LiveMessage:
-    """Shows a turn as it is written: the persona's message re-rendered at most every update interval."""
+    """Shows a turn as it is written: the persona's message re-rendered at most every update interval.
+
+    Live updates run beside the stream, one at a time, never in its way: a slow or failing Slack then costs
+    skipped frames, not a slower turn. The final update waits for the one in flight, then is retried like
+    any post (`Poster.update`)."""
 
     def __init__(self, channel: str, ts: str, persona: Persona, round_: int, links: LinkPolicy) -> None:
         self.channel, self.ts, self.persona, self.round, self.links = channel, ts, persona, round_, links
         self.text = ""
         self.last = 0.0
         self.interval = runtime().settings.slack_update_interval_s
+        self._in_flight: asyncio.Task[None] | None = None
+
+    def _show(self, post: render.Post) -> None:
+        """Start an update unless one is still on its way (the next frame will carry the newer text)."""
+        if self._in_flight is None or self._in_flight.done():
+            self._in_flight = asyncio.create_task(runtime().poster.try_update(self.channel, self.ts, post))
 
     async def on_event(self, event: DebateEvent) -> None:
         if isinstance(event, TurnStarted):  # also sent when a turn restarts after a mid-stream failure
             self.text = ""
         elif isinstance(event, Retrying):  # said in the message itself, so a wait never looks like a hang
             status = fmt(":hourglass_flowing_sand: {}", event.notice.text())
-            post = render.thinking_post(self.persona, self.round, status)
-            await runtime().poster.try_update(self.channel, self.ts, post)
+            self._show(render.thinking_post(self.persona, self.round, status))
         elif isinstance(event, TurnDelta):
             self.text += event.text
             now = time.monotonic()
             if now - self.last >= self.interval:
                 self.last = now
-                first = render.turn_posts(self.persona, self.round, self.text, self.links, live=True)[0]
-                await runtime().poster.try_update(self.channel, self.ts, first)
+                self._show(render.turn_posts(self.persona, self.round, self.text, self.links, live=True)[0])
 
     async def finish(self, turn: Turn) -> None:
+        if self._in_flight is not None:
+            await self._in_flight  # try_update never raises: a late frame must not overwrite the final text
         first = render.turn_posts(self.persona, self.round, turn.text, self.links)[0]
         await runtime().poster.update(self.channel, self.ts, first)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from dbos import DBOS
 
+from bot.reaper import reap_orphans
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ class Watch:
                 log.exception("replica heartbeat failed")
 
     def beat(self, now: datetime) -> list[str]:
-        """Say this replica is alive, and resume the work of replicas silent too long; their ids."""
+        """Say this replica is alive, resume the work of replicas silent too long (their ids are returned),
+        and clear debates whose workflow is gone (`bot.reaper`)."""
         self.store.heartbeat(self.executor_id, now)
         dead = self.store.silent_replicas(self.executor_id, now - self.dead_after)
         if dead:
@@ -56,4 +58,5 @@ class Watch:
             # Idempotent: a workflow goes back to its queue only while still pending on a dead executor.
             DBOS._recover_pending_workflows(dead)
             self.store.forget_replicas(dead, now - self.dead_after)
+        reap_orphans(self.store, now)
         return dead

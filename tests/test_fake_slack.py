@@ -737,3 +737,18 @@ async def test_conversations_open_gives_the_dm_channel(fake: FakeSlack, client: 
     assert opened["channel"]["id"] == "D777"
     with pytest.raises(SlackApiError, match="user_not_found"):
         await client.conversations_open(users="U000")
+
+
+async def test_a_channel_the_bot_is_not_in_answers_not_in_channel_until_it_is_invited(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake.outside_channels.add("COUT")
+    for call in (
+        client.chat_postMessage(channel="COUT", text="hi"),
+        client.chat_postEphemeral(channel="COUT", user="U1", text="hi"),
+        client.conversations_history(channel="COUT"),
+    ):
+        assert (await api_error(call)).response["error"] == "not_in_channel"
+    assert (await client.conversations_info(channel="COUT"))["channel"]["id"] == "COUT"
+    fake.join("COUT")
+    assert (await client.chat_postMessage(channel="COUT", text="hi"))["ok"]

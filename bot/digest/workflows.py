@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.digest.due import DigestJob, due_now
 from bot.digest.writer import write_digest
 from bot.errors import DocdebateError, ModelError
-from bot.jobs import post_once, post_part, read_for, runtime
+from bot.jobs import best_effort, post_once, post_part, read_for, runtime
 from bot.models import DigestResult, Document
 from bot.slack import render
 from bot.slack.safety import Mrkdwn, fmt, link
@@ -215,8 +215,11 @@ async def digest_workflow(job: DigestJob) -> None:
         await done(job.workflow_id, "posted" if targets else "skipped", detail, result.usage.cost_usd)
     except DocdebateError as exc:
         log.warning("digest %s failed: %s", job.workflow_id, exc.message)
-        if job.requester:
-            await tell(
-                job.requester, fmt("The digest of {} could not be made: {}", link(job.link), exc.message)
-            )
         await done(job.workflow_id, "failed", exc.message)
+        if job.requester:
+            await best_effort(
+                tell(
+                    job.requester,
+                    fmt("The digest of {} could not be made: {}", link(job.link), exc.message),
+                )
+            )

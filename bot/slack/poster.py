@@ -1,16 +1,33 @@
-"""Posting to Slack through slack_sdk (no Bolt): every post with unfurls off, personas under their own name."""
+"""Posting to Slack through slack_sdk (no Bolt): every post with unfurls off, personas under their own name.
+
+This is the boundary between Slack and the workflows: every failure leaves it as our `SlackError` (plain
+data that the workflow engine can record), never as slack_sdk's own error, which it cannot serialise. A
+failure a later try may cure (5xx, 429, a dropped connection) is retried here with backoff for
+`DOCDEBATE_SLACK_RETRY_S`, one log line per attempt, on top of slack_sdk's own quick retries.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_delay,
+    wait_random_exponential,
+)
 
 from bot.config import Settings
+from bot.errors import SlackError
 from bot.models import Persona
 from bot.retries.slack import add_slack_retries
 from bot.slack.render import Post
@@ -18,6 +35,30 @@ from bot.slack.render import Post
 log = logging.getLogger(__name__)
 _EMOJI_NAME = re.compile(r"^:[a-z0-9_+'-]+:$")
 POST_EVENT = "docdebate_post"  # message metadata naming the step that posted it
+# `ok: false` errors that a later try may cure; every other one is final (not_in_channel, invalid_auth, ...).
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+T = TypeVar("T")
+
+
+def slack_error(exc: BaseException) -> SlackError:
+    """Any failure of a Slack call as our SlackError: Slack's `error` code, and whether to try again."""
+    if isinstance(exc, SlackApiError):
+        status = exc.response.status_code
+        data = exc.response.data if isinstance(exc.response.data, dict) else {}
+        error = str(data.get("error") or f"http_{status}")
+        retryable = status >= 500 or status == 429 or error in TRANSIENT_ERRORS
+        return SlackError(f"Slack answered `{error}`", error, retryable)
+    return SlackError(f"Slack is unreachable ({type(exc).__name__})", "unreachable", retryable=True)
+
+
+# What a Slack call may raise: Slack's answers, and the network's failures under them.
+FAILURES = (SlackClientError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, SlackError) and exc.retryable
 
 
 def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
@@ -30,8 +71,31 @@ def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
 
 
 class Poster:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, retry_s: float = 120.0) -> None:
         self.client = client
+        self.retry_s = retry_s
+
+    async def _call(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        """Run one Slack call; its failures leave as SlackError, the transient ones after retries."""
+
+        def note(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0
+            log.warning("%s failed (%s); retrying in %.0f s", what, getattr(exc, "error", exc), wait)
+
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(_retryable),
+            stop=stop_after_delay(self.retry_s),
+            wait=wait_random_exponential(multiplier=1, max=15),
+            before_sleep=note,
+            reraise=True,
+        ):
+            with attempt:
+                try:
+                    return await call()
+                except FAILURES as exc:
+                    raise slack_error(exc) from None
+        raise AssertionError("unreachable: tenacity re-raises the last failure")
 
     async def post(
         self,
@@ -43,16 +107,19 @@ class Poster:
     ) -> str:
         """Post and return its ts; `key` goes into the message's metadata so `find_posted` can find it."""
         emoji = as_.emoji if as_ is not None and _EMOJI_NAME.match(as_.emoji) else None
-        response = await self.client.chat_postMessage(
-            channel=channel,
-            text=post.text,
-            blocks=post.blocks,
-            thread_ts=thread_ts,
-            username=as_.title if as_ is not None else None,
-            icon_emoji=emoji,
-            unfurl_links=False,  # DESIGN.md safety rules: every post, no exception
-            unfurl_media=False,
-            metadata={"event_type": POST_EVENT, "event_payload": {"key": key}} if key else None,
+        response = await self._call(
+            "chat.postMessage",
+            lambda: self.client.chat_postMessage(
+                channel=channel,
+                text=post.text,
+                blocks=post.blocks,
+                thread_ts=thread_ts,
+                username=as_.title if as_ is not None else None,
+                icon_emoji=emoji,
+                unfurl_links=False,  # DESIGN.md safety rules: every post, no exception
+                unfurl_media=False,
+                metadata={"event_type": POST_EVENT, "event_payload": {"key": key}} if key else None,
+            ),
         )
         return str(response["ts"])
 
@@ -61,15 +128,21 @@ class Poster:
         messages; None if it is not there or Slack will not say (no history scope, e.g. in DMs)."""
         try:
             if thread_ts:
-                response = await self.client.conversations_replies(
-                    channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+                response = await self._call(
+                    "conversations.replies",
+                    lambda: self.client.conversations_replies(
+                        channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+                    ),
                 )
             else:
-                response = await self.client.conversations_history(
-                    channel=channel, include_all_metadata=True, limit=50
+                response = await self._call(
+                    "conversations.history",
+                    lambda: self.client.conversations_history(
+                        channel=channel, include_all_metadata=True, limit=50
+                    ),
                 )
-        except SlackApiError as exc:
-            log.warning("cannot look for an earlier post in %s: %s", channel, exc.response.get("error"))
+        except SlackError as exc:
+            log.warning("cannot look for an earlier post in %s: %s", channel, exc.error)
             return None
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
@@ -81,20 +154,23 @@ class Poster:
         return None
 
     async def update(self, channel: str, ts: str, post: Post) -> None:
-        await self.client.chat_update(channel=channel, ts=ts, text=post.text, blocks=post.blocks)
+        await self._call(
+            "chat.update",
+            lambda: self.client.chat_update(channel=channel, ts=ts, text=post.text, blocks=post.blocks),
+        )
 
     async def try_update(self, channel: str, ts: str, post: Post) -> None:
-        """An update that may be dropped (live progress): failures are logged, not raised."""
+        """An update that may be dropped (live progress): one try, failures logged, not raised."""
         try:
-            await self.update(channel, ts, post)
-        except SlackApiError as exc:
-            log.info("live update of %s skipped: %s", ts, exc.response.get("error"))
+            await self.client.chat_update(channel=channel, ts=ts, text=post.text, blocks=post.blocks)
+        except FAILURES as exc:
+            log.info("live update of %s skipped: %s", ts, slack_error(exc).error)
 
     async def _user(self, user: str) -> dict[str, Any]:
         try:
             response = await self.client.users_info(user=user)
-        except SlackApiError as exc:
-            log.warning("users.info %s failed: %s", user, exc.response.get("error"))
+        except FAILURES as exc:
+            log.warning("users.info %s failed: %s", user, slack_error(exc).error)
             return {}
         return dict(response.get("user") or {})
 
@@ -113,8 +189,10 @@ class Poster:
         `chat.postMessage` also takes for the app's Messages tab."""
         try:
             response = await self.client.conversations_open(users=user)
-        except SlackClientError as exc:
-            log.warning("conversations.open %s failed (%s): posting to the user id", user, exc)
+        except FAILURES as exc:
+            log.warning(
+                "conversations.open %s failed (%s): posting to the user id", user, slack_error(exc).error
+            )
             return user
         return str((response.get("channel") or {}).get("id") or user)
 
@@ -123,9 +201,9 @@ class Poster:
         account."""
         try:
             response = await self.client.users_lookupByEmail(email=email)
-        except SlackApiError as exc:
-            if exc.response.get("error") != "users_not_found":
-                log.warning("users.lookupByEmail failed: %s", exc.response.get("error"))
+        except FAILURES as exc:
+            if slack_error(exc).error != "users_not_found":
+                log.warning("users.lookupByEmail failed: %s", slack_error(exc).error)
             return None
         user = response.get("user") or {}
         if user.get("deleted") or user.get("is_bot"):
@@ -142,8 +220,8 @@ class Poster:
                 response_type="ephemeral",
                 replace_original=replace_original,
             )
-        except (SlackClientError, OSError) as exc:
-            log.warning("answer through the response_url failed: %s", type(exc).__name__)
+        except FAILURES as exc:
+            log.warning("answer through the response_url failed: %s", slack_error(exc).error)
             return False
         if response.status_code != 200:
             log.warning("answer through the response_url refused: HTTP %s", response.status_code)
@@ -154,5 +232,5 @@ class Poster:
             await self.client.chat_postEphemeral(
                 channel=channel, user=user, text=post.text, blocks=post.blocks, thread_ts=thread_ts
             )
-        except SlackApiError as exc:  # e.g. the bot is not in the channel: nothing better to do than log
-            log.warning("ephemeral to %s in %s failed: %s", user, channel, exc.response.get("error"))
+        except FAILURES as exc:  # e.g. the bot is not in the channel: nothing better to do than log
+            log.warning("ephemeral to %s in %s failed: %s", user, channel, slack_error(exc).error)

@@ -168,6 +168,14 @@ class Store:
                 row.doc_key = doc_key(result.document.source)
                 row.doc_sha256 = text_sha256(result.document)
 
+    def in_flight_before(self, cutoff: datetime) -> list[str]:
+        """Ids of debates admitted before `cutoff` and still recorded as queued or running."""
+        with Session(self._engine) as session:
+            query = select(DebateRow.id).where(
+                DebateRow.status.in_(("queued", "running")), DebateRow.created_at < cutoff
+            )
+            return list(session.scalars(query))
+
     def running_in_thread(self, channel_id: str, thread_ts: str) -> DebateRow | None:
         with Session(self._engine) as session:
             query = select(DebateRow).where(

@@ -43,8 +43,10 @@ Simplified (deliberately):
 * Block validation covers the limits that matter for this product (see `block_errors`), not the whole
   Block Kit schema; element-level schemas (buttons, selects, rich_text elements) are not checked.
 * Any channel id works unless listed in `missing_channels`; a user id (`U...`/`W...`) as `channel` posts
-  to the DM `D` + id[1:], as Slack posts to the app's DM with that user. Membership and scopes are not
-  modelled. `response_url` posts are recorded (method `"response_url"`) and answered `{"ok": true}`,
+  to the DM `D` + id[1:], as Slack posts to the app's DM with that user. Membership is modelled only as
+  `outside_channels`: channels the bot is not in, where posting, updating, ephemerals and reading history
+  answer `not_in_channel` (as Slack does without `chat:write.public`) and conversations.info still works;
+  `join(channel)` is the bot being invited. Scopes are not modelled beyond `x-oauth-scopes`. `response_url` posts are recorded (method `"response_url"`) and answered `{"ok": true}`,
   not turned into messages. A `thread_ts` naming a reply is filed under that reply's parent (an assumption:
   Slack only says not to do it).
 * Socket Mode, minimally: `apps.connections.open` (app token only) issues a `ws://.../link/?ticket=...`
@@ -504,7 +506,7 @@ class FakeSlack(LoopbackServer):
     """The fake Slack Web API server. Use as a context manager, or `start()` / `stop()`.
 
     Mutable attributes: `bot_token`, `app_token`, `bot_scopes`, `refuse_sockets`, `missing_channels` (a set
-    of channel ids that answer `channel_not_found`). Seed with `add_user`, `add_channel`, `add_message`; revoke a token
+    of channel ids that answer `channel_not_found`), `outside_channels` (channels the bot is not in). Seed with `add_user`, `add_channel`, `add_message`; revoke a token
     with `revoke`; read with `messages`, `thread`, `message`, `views`, `ephemerals`, `streams`, `calls`,
     `calls_to`, `sockets_open`, `sockets_opened`, `socket_messages`.
     """
@@ -531,6 +533,7 @@ class FakeSlack(LoopbackServer):
         self.bot_id = bot_id
         super().__init__(host, port)
         self.missing_channels: set[str] = set()
+        self.outside_channels: set[str] = set()
         self.refuse_sockets: int | None = None
         self._lock = threading.RLock()
         self._calls: list[SlackCall] = []
@@ -1098,13 +1101,20 @@ class FakeSlack(LoopbackServer):
             self._channels[channel_id] = ch
         return ch
 
-    def _require_channel(self, args: JSON, key: str = "channel") -> _Channel:
+    def _require_channel(self, args: JSON, key: str = "channel", *, member: bool = True) -> _Channel:
         channel = args.get(key)
         if not isinstance(channel, str) or not channel.strip():
             raise SlackError("channel_not_found")
         if channel in self.missing_channels or self._resolve_channel_id(channel) in self.missing_channels:
             raise SlackError("channel_not_found")
+        if member and self._resolve_channel_id(channel) in self.outside_channels:
+            raise SlackError("not_in_channel")
         return self._channel(channel.strip())
+
+    def join(self, channel: str) -> None:
+        """The bot is invited to `channel` (`/invite @bot`)."""
+        with self._lock:
+            self.outside_channels.discard(channel)
 
     @staticmethod
     def _require(args: JSON, *names: str) -> None:
@@ -1339,7 +1349,7 @@ class FakeSlack(LoopbackServer):
         return {"channel": ch.id, "ts": message["ts"], "message": self._present(ch, message)}
 
     def _conversations_info(self, args: JSON, token: str | None) -> JSON:
-        ch = self._require_channel(args)
+        ch = self._require_channel(args, member=False)
         return {"channel": ch.info(include_num_members=_truthy(args.get("include_num_members")))}
 
     def _conversations_open(self, args: JSON, token: str | None) -> JSON:

@@ -1,0 +1,37 @@
+"""Rows whose workflow is gone: a debate recorded as queued or running whose DBOS workflow has ended (or
+never began) is marked failed, so its user is not locked out by the one-running-debate limit.
+
+A workflow ends without recording its outcome only through a bug or an outage of the database at the wrong
+moment; this sweep makes that cost at most a minute instead of forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from dbos import DBOS
+
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+GRACE = timedelta(minutes=1)  # between admission and enqueueing a row has no workflow yet
+LIVE = ("PENDING", "ENQUEUED")
+
+
+def reap_orphans(store: Store, now: datetime) -> list[str]:
+    """Mark failed the in-flight rows older than GRACE whose workflow is not pending or queued; their ids."""
+    candidates = store.in_flight_before(now - GRACE)
+    if not candidates:
+        return []
+    statuses = {
+        w.workflow_id: w.status
+        for w in DBOS.list_workflows(workflow_ids=candidates, load_input=False, load_output=False)
+    }
+    orphans = [c for c in candidates if statuses.get(c) not in LIVE]
+    for debate_id in orphans:
+        log.warning(
+            "debate %s had no live workflow (%s): marked failed", debate_id, statuses.get(debate_id, "none")
+        )
+        store.finished(debate_id, None, "failed")
+    return orphans
