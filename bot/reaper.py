@@ -8,6 +8,7 @@ moment; this sweep makes that cost at most a minute instead of forever.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from dbos import DBOS
@@ -19,15 +20,22 @@ GRACE = timedelta(minutes=1)  # between admission and enqueueing a row has no wo
 LIVE = ("PENDING", "ENQUEUED")
 
 
-def reap_orphans(store: Store, now: datetime) -> list[str]:
+def workflow_statuses(ids: list[str]) -> dict[str, str]:
+    """DBOS's status of each workflow that exists."""
+    return {
+        w.workflow_id: w.status
+        for w in DBOS.list_workflows(workflow_ids=ids, load_input=False, load_output=False)
+    }
+
+
+def reap_orphans(
+    store: Store, now: datetime, statuses_of: Callable[[list[str]], dict[str, str]] = workflow_statuses
+) -> list[str]:
     """Mark failed the in-flight rows older than GRACE whose workflow is not pending or queued; their ids."""
     candidates = store.in_flight_before(now - GRACE)
     if not candidates:
         return []
-    statuses = {
-        w.workflow_id: w.status
-        for w in DBOS.list_workflows(workflow_ids=candidates, load_input=False, load_output=False)
-    }
+    statuses = statuses_of(candidates)
     orphans = [c for c in candidates if statuses.get(c) not in LIVE]
     for debate_id in orphans:
         log.warning(
