@@ -132,6 +132,11 @@ def launch(settings: Settings, poster: Poster) -> None:
     watch.start()
 
 
+def accepting() -> bool:
+    """Whether this process has launched its queue and can take debates."""
+    return _queue is not None and _runtime is not None
+
+
 def shutdown(grace_s: float) -> None:
     """Stop taking work; give running debates `grace_s` to finish. What is left stays pending in the
     database, and the next process (or another replica) resumes it from its last finished step."""

@@ -54,6 +54,7 @@ class Bot:
     google: FakeGoogle
     pages: str
     proc: subprocess.Popen[str]
+    database: str = ""
 
     def sender(self) -> SlackSender:
         return SlackSender(self.url, SECRET, slack=self.slack)
@@ -74,11 +75,12 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         slack.add_user("U123", "alice@acme.example", name="alice")
         slack.add_user("U666", "mallory@elsewhere.example", name="mallory")
         port = free_port()
+        database = database_url(work)
         env = bot_env(
             slack,
             anthropic,
             work,
-            database_url(work),
+            database,
             DOCDEBATE_SLACK_UPDATE_INTERVAL_S="0.05",
             DOCDEBATE_LLM_RETRY_AFTER_CAP_S="0.5",
             # Every test here acts as the same few users: fair-use limits are tested on their own.
@@ -93,7 +95,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         proc = start_bot(env, port, work, subprocess.PIPE)
         url = f"http://127.0.0.1:{port}"
         try:
-            yield Bot(url, slack, anthropic, google, site, proc)
+            yield Bot(url, slack, anthropic, google, site, proc, database)
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -244,7 +246,7 @@ def test_hostile_document_cannot_mention_or_link(bot: Bot) -> None:
     for forbidden in ("<!channel>", "<!here>", "<@U999BOSS>", "<!subteam", "<https://evil.example"):
         assert forbidden not in text, forbidden
     assert "&lt;!channel&gt;" in text  # shown, harmlessly
-    assert "`https://evil.example/login`" in text  # a link the document planted stays inert
+    assert "https[:]//evil[.]example/login" in text  # a link the document planted stays inert
     assert_unfurls_off(bot.slack)
 
 

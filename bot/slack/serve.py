@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.digest import workflows
 from bot.errors import ConfigError
 from bot.slack.app import create_app
+from bot.slack.gate import signed_requests_only
 from bot.slack.poster import Poster, web_client
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,19 @@ async def _until_stopped(watch: AuthWatch) -> None:
         raise ConfigError(watch.failure)
 
 
+HEALTH_TIMEOUT_S = 3.0
+
+
 async def health(_request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
+    """200 while this replica can take work: its database answers and its queues are declared. 503
+    otherwise, which is what lets an orchestrator restart it or route around it."""
+    report = {"database": "ok", "queue": "ok" if jobs.accepting() else "not running"}
+    try:
+        await asyncio.wait_for(asyncio.to_thread(jobs.runtime().store.ping), HEALTH_TIMEOUT_S)
+    except Exception as exc:  # any failure to answer is the report, not a crash of the endpoint
+        report["database"] = f"not answering ({type(exc).__name__})"
+    healthy = all(value == "ok" for value in report.values())
+    return web.json_response({"ok": healthy, **report}, status=200 if healthy else 503)
 
 
 async def _listen(web_app: web.Application, host: str, port: int, variable: str) -> web.AppRunner:
@@ -140,6 +152,7 @@ async def serve_http(settings: Settings, host: str, port: int, watch: AuthWatch)
     app = create_app(settings, http=True)
     watch.attach(app.client)
     web_app = app.web_app(path="/slack/events", port=port)
+    web_app.middlewares.append(signed_requests_only(settings.secret("slack_signing_secret"), "/slack/events"))
     web_app.router.add_get("/health", health)
     runner = await _listen(web_app, host, port, "--port")
     log.warning("docdebate serving Slack events on http://%s:%d/slack/events", host, port)

@@ -71,6 +71,11 @@ class Store:
     def __init__(self, url: str) -> None:
         self._engine = engine(url)
 
+    def ping(self) -> None:
+        """One round trip to the database (raises if it does not answer)."""
+        with self._engine.connect() as connection:
+            connection.execute(select(1))
+
     def admit(self, row: DebateRow, limits: Limits, now: datetime) -> str | None:
         """Record a request if the quotas allow it (status "queued"); else the refusal, and nothing recorded."""
         try:

@@ -10,7 +10,7 @@ from bot import jobs
 from bot.config import Settings
 from bot.errors import DocdebateError
 from bot.slack.listeners import digests
-from bot.slack.listeners.requests import admit, check_personas, error_text
+from bot.slack.listeners.requests import admit_and_start, check_personas, error_text
 from bot.slack.parsing import USAGE, parse_command
 from bot.slack.safety import fmt, link, trusted
 
@@ -47,8 +47,6 @@ def register(app: AsyncApp, settings: Settings) -> None:
         )
         # Acknowledge first, decide after: the quota check is a database write, and Slack waits on the ack.
         await ack(text=fmt(":mag: Reading {}… the debate will open in this channel.", link(args.link)))
-        refused = await admit(settings, request)
+        refused = await admit_and_start(settings, request)
         if refused:
             await respond(text=refused, replace_original=True, response_type="ephemeral")
-            return
-        await jobs.start(request)

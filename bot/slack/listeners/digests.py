@@ -6,6 +6,7 @@ Not registered on its own: Bolt gives `/debate` to one listener, which hands the
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -19,10 +20,13 @@ from bot.digest.due import DigestJob
 from bot.digest.when import WhenError, parse_when, split_when
 from bot.quotas import slack_time
 from bot.slack import render
+from bot.slack.listeners.requests import STORE_FAILURES, UNAVAILABLE
 from bot.slack.parsing import links_in, without_links
 from bot.slack.safety import Mrkdwn, channel, fmt, join, link, trusted
 
+log = logging.getLogger(__name__)
 SUBCOMMANDS = ("digest", "schedule")
+ACK_BUDGET_S = 2.0  # of Slack's 3 s for the acknowledgement
 USAGE = trusted(
     "*Silent-read digests* (what the meeting decides, its one-way doors, what to ask):\n"
     "• `/debate digest &lt;doc link&gt;`: a digest here, now\n"
@@ -39,16 +43,26 @@ def is_digest_command(text: str) -> bool:
 
 
 async def command(ack: AsyncAck, command: dict[str, Any]) -> None:
+    """The answer is the acknowledgement itself, so it must come within Slack's 3 s: a database that does
+    not answer in time gets the requester a clear "not now" instead of Slack's own error."""
+    try:
+        answer = await asyncio.wait_for(_answer(command), ACK_BUDGET_S)
+    except (TimeoutError, *STORE_FAILURES) as exc:
+        log.error("digest command not taken: the database is not answering (%s)", type(exc).__name__)
+        answer = trusted(UNAVAILABLE)
+    await ack(text=answer)
+
+
+async def _answer(command: dict[str, Any]) -> Mrkdwn:
     verb, _, rest = command.get("text", "").strip().partition(" ")
     rest = rest.strip()
     if verb.lower() == "digest":
-        await ack(text=await _digest_now(command, rest))
-    elif rest.lower() == "list":
-        await ack(text=await _listing(command["user_id"]))
-    elif rest.lower().startswith("cancel"):
-        await ack(text=await _cancel(command["user_id"], rest[len("cancel") :].strip()))
-    else:
-        await ack(text=await _schedule(command, rest))
+        return await _digest_now(command, rest)
+    if rest.lower() == "list":
+        return await _listing(command["user_id"])
+    if rest.lower().startswith("cancel"):
+        return await _cancel(command["user_id"], rest[len("cancel") :].strip())
+    return await _schedule(command, rest)
 
 
 def _channel(words: list[str], fallback: str) -> str:

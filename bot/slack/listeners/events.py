@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import jobs
 from bot.config import Settings
 from bot.errors import DocdebateError
-from bot.slack.listeners.requests import admit, busy_message, check_personas, error_text
+from bot.slack.listeners.requests import admit_and_start, busy_message, check_personas, error_text
 from bot.slack.parsing import links_in, message_links, parse_command, strip_mentions
 from bot.slack.safety import Mrkdwn, trusted
 
@@ -51,8 +51,9 @@ def register(app: AsyncApp, settings: Settings) -> None:
             await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
 
         async def start(request: jobs.ThreadRequest) -> None:
-            refused = await admit(settings, request)
-            await (tell(refused) if refused else jobs.start(request))
+            refused = await admit_and_start(settings, request)
+            if refused:
+                await tell(refused)
 
         request = jobs.ThreadRequest(
             workflow_id=workflow_id,

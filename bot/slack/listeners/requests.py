@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
+
+from dbos import error as dbos_errors
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import jobs
 from bot.config import Settings
@@ -14,6 +18,14 @@ from bot.slack.parsing import USAGE
 from bot.slack.safety import Mrkdwn, fmt, link, trusted
 from bot.sources import check_link
 from bot.store import DebateRow
+
+log = logging.getLogger(__name__)
+# What the store and the workflow engine raise when their database is away (a full disk, Postgres down).
+STORE_FAILURES = (SQLAlchemyError, dbos_errors.DBOSException, OSError)
+UNAVAILABLE = (
+    ":construction: I can't take new work right now: my database is not answering, so nothing was started. "
+    "Please try again in a few minutes."
+)
 
 
 def check_personas(settings: Settings, names: list[str] | None) -> None:
@@ -61,6 +73,23 @@ async def admit(settings: Settings, request: jobs.ThreadRequest) -> Mrkdwn | Non
     limits = Limits.from_settings(settings)
     refused = await asyncio.to_thread(jobs.runtime().store.admit, row, limits, datetime.now(UTC))
     return trusted(refused) if refused else None  # the quotas' own words, with `<!date^…>` times
+
+
+async def admit_and_start(settings: Settings, request: jobs.ThreadRequest) -> Mrkdwn | None:
+    """Admit the request and queue its workflow; the answer for the requester when it does not start.
+
+    When the database does not answer, the requester is told so at once: a request is never taken and
+    then dropped in silence."""
+    try:
+        refused = await admit(settings, request)
+        if refused is None:
+            await jobs.start(request)
+        return refused
+    except STORE_FAILURES as exc:
+        log.error(
+            "could not take %s: the database is not answering (%s)", request.workflow_id, type(exc).__name__
+        )
+        return trusted(UNAVAILABLE)
 
 
 def error_text(exc: DocdebateError) -> Mrkdwn:

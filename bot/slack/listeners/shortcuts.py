@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import jobs
 from bot.config import Settings
-from bot.slack.listeners.requests import admit, busy_message
+from bot.slack.listeners.requests import admit_and_start, busy_message
 from bot.slack.parsing import message_links
 
 CALLBACK_ID = "debate_this_doc"
@@ -42,8 +42,6 @@ def register(app: AsyncApp, settings: Settings) -> None:
             origin="shortcut",
             response_url=shortcut.get("response_url"),
         )
-        refused = await admit(settings, request)
+        refused = await admit_and_start(settings, request)
         if refused:
             await respond(text=refused)
-            return
-        await jobs.start(request)
