@@ -295,3 +295,12 @@ def test_a_raw_string_cannot_reach_a_block_builder(tmp_path: Path) -> None:
     assert mypy.returncode == 1, mypy.stdout + mypy.stderr
     assert 'Argument 1 to "notice" has incompatible type "str"; expected "Mrkdwn"' in mypy.stdout
     assert mypy.stdout.count("error:") == 1, mypy.stdout
+
+
+def test_help_texts_hold_no_raw_markup() -> None:
+    """`<doc link>` typed raw in a help text is Slack link markup, not the words; the bot's own texts escape it."""
+    from bot.slack import parsing
+    from bot.slack.listeners import digests
+
+    for text in (parsing.USAGE, digests.USAGE, render.HOW_TO):
+        assert "<" not in text and ">" not in text and "&lt;" in text, text

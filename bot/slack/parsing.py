@@ -22,13 +22,14 @@ class UsageError(DocdebateError):
     exit_code = 64
 
 
+# Slack mrkdwn, shown as it is: `&lt;` and `&gt;`, since a raw `<doc link>` is Slack's link markup.
 USAGE = (
-    "*Usage:* `/debate <doc link> [what to focus on]`\n"
+    "*Usage:* `/debate &lt;doc link&gt; [what to focus on]`\n"
     "Options: `--personas skeptic,exec,engineer` · `--depth quick|standard|deep`\n"
     "Example: `/debate https://docs.google.com/document/d/… pricing and the rollout --depth deep`\n"
     "Or mention me in a thread where a doc is linked.\n"
-    "Before a meeting: `/debate digest <doc link>` for a silent-read digest, or "
-    "`/debate schedule <doc link> tomorrow 9:30` (`/debate schedule list` shows what is coming)."
+    "Before a meeting: `/debate digest &lt;doc link&gt;` for a silent-read digest, or "
+    "`/debate schedule &lt;doc link&gt; tomorrow 9:30` (`/debate schedule list` shows what is coming)."
 )
 
 
