@@ -48,7 +48,7 @@ HOSTILE = [
     "<!channel> <!here> <@U999BOSS> <!subteam^S1|@oncall> <#C0FFEE> <https://evil.example|click> <mailto:a@evil.example>",
     "[the plan](https://evil.example/p) and [evil.example](https://docs.example.com/plan)",
     "write to bob@evil.example or mailto:bob@evil.example; javascript:alert(1)",
-    "look-alike dots: evil\u3002example and evil\uff0eexample/login",
+    "look-alike dots: evil\u3002example and evil\uff0eexample/login; accents: cafe\u0301.example, ｅｖｉｌ.ｃｏｍ",
     "hidden: evil\u200b.example e\u2060vil.example/x ex\u200damp\u200ble.com and \u202elive.evil\u202c",
     "**evil.example** _www.evil.example_ ~evil.example~ *evil.example*",
     "ftp://files.evil.example/x and HTTPS://EVIL.EXAMPLE/Y and slack://open?team=T1",
@@ -92,6 +92,7 @@ def test_a_defanged_link_still_reads_as_the_link_it_was() -> None:
     assert escape("bob@evil.co.uk") == "bob@evil[.]co[.]uk"
     assert escape("mailto:bob@evil.example") == "mailto[:]bob@evil[.]example"
     assert escape("`https://evil.example`") == "`https[:]//evil[.]example`"
+    assert escape("cafe\u0301.example ｅｖｉｌ.ｃｏｍ") == "cafe\u0301[.]example ｅｖｉｌ[.]ｃｏｍ"
 
 
 def test_ordinary_prose_and_numbers_are_left_alone() -> None:

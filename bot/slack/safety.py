@@ -47,10 +47,13 @@ _INVISIBLE = re.compile(
 # 3. What a link is made of. Dots that browsers and IDNA treat as dots count as dots.
 _DOT = "[.\u3002\uff0e\uff61]"
 _FORMAT = "[*_~`]*"  # mrkdwn emphasis Slack may strip before it looks for links
+_MARKS = (
+    "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # combining accents end labels too
+)
 # A dot between a host-name character (or emphasis) and a label that could be a top-level domain: letters
 # (any script) or punycode, not followed by more of a label. Every dot of `www.evil.example` qualifies.
 _HOST_DOT = re.compile(
-    rf"(?<=[\w-])({_FORMAT}){_DOT}(?={_FORMAT}(?:[^\W\d_]{{2,63}}|xn--[a-z0-9-]{{1,59}})(?![^\W_]|-))",
+    rf"(?<=[\w{_MARKS}-])({_FORMAT}){_DOT}(?={_FORMAT}(?:[^\W\d_]{{2,63}}|xn--[a-z0-9-]{{1,59}})(?![^\W_]|-))",
     re.IGNORECASE,
 )
 _IPV4 = re.compile(rf"(?<![\w.])\d{{1,3}}(?:{_DOT}\d{{1,3}}){{3}}(?!\w)")
