@@ -89,7 +89,7 @@ def settings(*, service: bool = False, personas_dir: Path | None = None) -> Sett
         loaded = get_settings()
     except DocdebateError as exc:
         fail(exc.message, exc.exit_code)
-    logs.configure(loaded.log_level, service=service)
+    logs.configure(loaded.log_level, service=service, payloads=loaded.log_payloads)
     if personas_dir is not None:
         if not personas_dir.is_dir():
             fail(f"--personas-dir {personas_dir} is not a folder", EX_USAGE)

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     debate_timeout_s: float = Field(default=900.0, gt=0, description="Whole debate, all calls and retries.")
 
     log_level: Literal["debug", "info", "warning", "error"] = "warning"
+    log_payloads: bool = Field(
+        default=False,
+        description="At debug, also log what libraries log of requests: whole prompts, document text, Slack "
+        "payloads and response_urls (which let their holder post in a channel). Off: never logged.",
+    )
 
     # --- Slack (DESIGN.md contract names) ---
     slack_bot_token: SecretStr | None = Field(
@@ -192,10 +197,18 @@ class Settings(BaseSettings):
     )
 
     # --- sources ---
-    allow_private_urls: bool = False
+    allow_private_urls: bool = Field(
+        default=False,
+        description="Also fetch loopback, private and link-local addresses, on any port (tests).",
+    )
+    fetch_ports: str = Field(
+        default="80,443", description="Ports web pages are fetched from, comma-separated."
+    )
     max_doc_chars: int = Field(default=600_000, gt=0, description="About 150k tokens.")
     min_doc_words: int = Field(
-        default=40, ge=1, description="Fewer words than this is not a document to debate (refused before any model call)."
+        default=40,
+        ge=1,
+        description="Fewer words than this is not a document to debate (refused before any model call).",
     )
     max_file_bytes: int = Field(default=25_000_000, gt=0)
     fetch_timeout_s: float = Field(default=20.0, gt=0)
@@ -212,6 +225,9 @@ class Settings(BaseSettings):
         description="Address space of the process converting one document (RLIMIT_AS), the converters "
         "included; past it, the document is refused as too large.",
     )
+
+    def fetch_port_numbers(self) -> frozenset[int]:
+        return frozenset(int(p) for p in self.fetch_ports.split(",") if p.strip().isdigit())
 
     @property
     def judge(self) -> str:

@@ -10,6 +10,21 @@ import logging
 import sys
 
 _OURS = ("bot", "docdebate")
+# Libraries whose debug records carry request bodies: prompts, documents, Slack payloads, response_urls.
+_PAYLOAD_LOGGERS = (
+    "anthropic",
+    "httpx",
+    "httpcore",
+    "httpx2",
+    "httpcore2",
+    "slack_bolt",
+    "slack_sdk",
+    "aiohttp",
+    "urllib3",
+)
+# DBOS logs through its own handler, at WARNING too, and puts a step's arguments (a whole document) in its
+# messages: those are cut to their start unless payloads are wanted.
+_LONGEST_LIBRARY_MESSAGE = 300
 
 
 class _Demote(logging.Filter):
@@ -30,8 +45,9 @@ class _Level(logging.Filter):
         return record.levelno >= self.level
 
 
-def configure(level: str, *, service: bool = False) -> None:
-    """`service`: a long-running process (timestamps and logger names); else a command's short lines."""
+def configure(level: str, *, service: bool = False, payloads: bool = False) -> None:
+    """`service`: a long-running process (timestamps and logger names); else a command's short lines.
+    `payloads` (`DOCDEBATE_LOG_PAYLOADS`): let the libraries that log whole requests at debug do so."""
     threshold = logging.getLevelNamesMapping()[level.upper()]
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_Demote())
@@ -41,6 +57,26 @@ def configure(level: str, *, service: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(threshold)
+    for name in _PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET if payloads else max(threshold, logging.INFO))
+    dbos = logging.getLogger("dbos")
+    dbos.filters[:] = [f for f in dbos.filters if not isinstance(f, _Shorten)]
+    if not payloads:
+        dbos.addFilter(_Shorten(_LONGEST_LIBRARY_MESSAGE))
+
+
+class _Shorten(logging.Filter):
+    """A record's message cut to `limit` characters (its arguments folded in first)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if len(message) > self.limit:
+            record.msg, record.args = message[: self.limit] + " …", None
+        return True
     logging.captureWarnings(True)
 
 

@@ -143,3 +143,18 @@ def test_reviewing_a_local_file_loads_no_slack_google_or_workflow_code(cli_env: 
     )
     assert ran.returncode == 0, ran.stderr
     assert ran.stderr.strip().splitlines()[-1] == "[]", ran.stderr
+
+
+def test_debug_logs_hold_no_prompt_and_no_document_text(cli_env: dict[str, str]) -> None:
+    sentence = next(line for line in PLAN.read_text().splitlines() if len(line) > 80)[:60]
+    env = {**cli_env, "DOCDEBATE_LOG_LEVEL": "debug"}
+    result = run_cli(["review", str(PLAN), "--depth", "quick", "--format", "json"], env)
+    assert result.code == 0, result.stderr
+    assert sentence not in result.stderr, "the document's text is not logged"
+    assert "You are the Skeptic" not in result.stderr, "nor are the prompts"
+    assert "debug:" in result.stderr, "yet it is the debug log"
+    shown = run_cli(
+        ["review", str(PLAN), "--depth", "quick", "--format", "json"],
+        {**env, "DOCDEBATE_LOG_PAYLOADS": "true"},
+    )
+    assert "You are the Skeptic" in shown.stderr, "DOCDEBATE_LOG_PAYLOADS shows them, for whoever asks"

@@ -4,13 +4,21 @@ one log line and no traceback; a request taken while the database does not answe
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from tests.test_slack_e2e import Bot, bot  # noqa: F401 -- the module's running bot
+from tests.bot_process import SECRET, bot_env, free_port, start_bot
+from tests.conftest import database_url
+from tests.fakes.anthropic_fake import FakeAnthropic
+from tests.fakes.slack_fake import FakeSlack
+from tests.pages import serve_pages
+from tests.slack_requests import SlackSender
+from tests.test_slack_e2e import Bot, bot, plan_html, summary_posted  # noqa: F401 -- the module's running bot
 from tests.test_slack_e2e import posts as _posts
 
 EVENTS = "/slack/events"
@@ -67,3 +75,28 @@ def test_a_command_while_the_database_does_not_answer_is_told_so(bot: Bot) -> No
         holder.close()
     assert "can't take new work right now" in json.dumps(said[0].args)
     assert not _posts(bot.slack, "CDBDOWN"), "refused, not queued"
+
+
+def test_the_bots_debug_log_holds_no_response_url_document_or_prompt(tmp_path: Path) -> None:
+    plan = plan_html()
+    with (
+        FakeSlack() as slack,
+        FakeAnthropic(api_key="test-key") as anthropic,
+        serve_pages({"/plan": ("text/html", plan)}) as site,
+    ):
+        env = bot_env(slack, anthropic, tmp_path, database_url(tmp_path), DOCDEBATE_LOG_LEVEL="debug")
+        log = tmp_path / "bot.log"
+        port = free_port()
+        proc = start_bot(env, port, tmp_path, log.open("ab"))
+        try:
+            with SlackSender(f"http://127.0.0.1:{port}", SECRET, slack=slack) as sender:
+                sender.slash_command(f"<{site}/plan> --depth quick", channel_id="CDEBUG")
+                response_url = sender.last.response_url or ""
+            slack.wait_for(summary_posted("CDEBUG"), timeout=90)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+    logged = log.read_text(errors="replace")
+    assert "DEBUG" in logged.upper(), "the log is at debug"
+    assert urlsplit(response_url).path not in logged, "a response_url lets its holder post in the channel"
+    assert "Project Atlas" not in logged and "You are the Skeptic" not in logged

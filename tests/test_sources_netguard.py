@@ -113,3 +113,22 @@ async def test_one_private_address_among_public_ones_is_refused(monkeypatch: pyt
     monkeypatch.setattr("bot.sources.netguard.resolve", two_answers)
     with pytest.raises(SourceError, match="resolves to a private address"):
         await checked_addresses("http://mixed.example/", "mixed.example", 80, allow_private=False)
+
+
+async def test_links_to_other_ports_are_refused_unless_a_setting_allows_them() -> None:
+    from bot.config import Settings
+    from bot.errors import SourceError
+    from bot.sources.fetch import check_url, checked_addresses_for
+
+    public = "https://93.184.216.34:8443/plan"  # an address literal: checked without DNS
+    with pytest.raises(
+        SourceError, match=r"uses port 8443: docdebate fetches web pages on ports 80, 443 only"
+    ):
+        await checked_addresses_for(check_url(public), Settings(allow_private_urls=False))
+    assert await checked_addresses_for(
+        check_url("https://93.184.216.34/plan"), Settings(allow_private_urls=False)
+    )
+    widened = Settings(allow_private_urls=False, fetch_ports="80,443,8443")
+    assert await checked_addresses_for(check_url(public), widened)
+    loopback = Settings(allow_private_urls=True)
+    assert await checked_addresses_for(check_url("http://127.0.0.1:9999/x"), loopback)

@@ -121,10 +121,19 @@ def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
 
 
 async def checked_addresses_for(url: httpx.URL, settings: Settings) -> list[IPAddress]:
-    """The public addresses `url`'s host resolves to (SourceError if any is not public)."""
+    """The public addresses `url`'s host resolves to (SourceError if any is not public), on a port of the
+    web's own (`DOCDEBATE_FETCH_PORTS`, 80 and 443): other ports would let a link probe a public host's
+    other services. `DOCDEBATE_ALLOW_PRIVATE_URLS` lifts both checks."""
     host = url.raw_host.decode("ascii")
     port = url.port or _DEFAULT_PORTS[url.scheme]
-    return await checked_addresses(str(url), host, port, allow_private=settings.allow_private_urls)
+    addresses = await checked_addresses(str(url), host, port, allow_private=settings.allow_private_urls)
+    allowed = settings.fetch_port_numbers()
+    if port not in allowed and not settings.allow_private_urls:
+        raise SourceError(
+            f"{url} uses port {port}: docdebate fetches web pages on ports "
+            f"{', '.join(map(str, sorted(allowed)))} only; link the page at its usual address."
+        )
+    return addresses
 
 
 async def _get(
