@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.config import Settings
@@ -88,18 +89,57 @@ def to_body(
     charset: str | None = None,
     url: str | None = None,
 ) -> Body:
-    """Run the converter for `kind`. `name` is how messages refer to the document. Each converter's library
-    (pypdf, python-docx, trafilatura) loads only when a document of its kind arrives."""
-    if kind is Kind.PDF:
+    """Run the converter for `kind`. `name` is how messages refer to the document.
+
+    Text is read here: decoding and normalising are linear in its size. PDF, Word and HTML go to the
+    converters in a child process bounded in time and memory (`bot.sources.bounded`), which load their
+    libraries (pypdf, python-docx, trafilatura) there, never in this process.
+    """
+    if kind is Kind.TEXT:
+        return markdown_body(decode_text(data, name, charset))
+    from bot.sources.bounded import run_bounded
+
+    job = Job(
+        data=data,
+        kind=kind,
+        name=name,
+        charset=charset,
+        url=url,
+        max_chars=settings.max_doc_chars,
+        max_unzipped_bytes=_UNZIP_RATIO * settings.max_file_bytes,
+    )
+    return run_bounded(
+        convert, job, name=name, timeout_s=settings.convert_timeout_s, memory_mb=settings.convert_memory_mb
+    )
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a converter needs, as plain data: it is sent to the child process."""
+
+    data: bytes
+    kind: Kind
+    name: str
+    charset: str | None
+    url: str | None
+    max_chars: int
+    max_unzipped_bytes: int
+
+
+def convert(job: Job) -> Body:
+    """The converter for `job.kind`, in this process (the child's side of `to_body`)."""
+    if job.kind is Kind.PDF:
         from bot.sources.pdf import pdf_body
 
-        return pdf_body(data, name)
-    if kind is Kind.DOCX:
+        return pdf_body(job.data, job.name, max_chars=job.max_chars)
+    if job.kind is Kind.DOCX:
         from bot.sources.word import docx_body
 
-        return docx_body(data, name, max_unzipped_bytes=_UNZIP_RATIO * settings.max_file_bytes)
-    if kind is Kind.HTML:
+        return docx_body(
+            job.data, job.name, max_unzipped_bytes=job.max_unzipped_bytes, max_chars=job.max_chars
+        )
+    if job.kind is Kind.HTML:
         from bot.sources.webpage import html_body
 
-        return html_body(data, name, charset=charset, url=url)
-    return markdown_body(decode_text(data, name, charset))
+        return html_body(job.data, job.name, charset=job.charset, url=job.url, max_chars=job.max_chars)
+    return markdown_body(decode_text(job.data, job.name, job.charset))

@@ -3,6 +3,8 @@
 The body's blocks are rendered in document order as Markdown: Title and Heading 1-6 paragraphs become
 `#` headings, list paragraphs `- ` or `1. ` items (indented by level), tables Markdown tables. Content
 controls (`w:sdt`, common in templates) are looked into, not skipped.
+
+Rendering stops once the text passes the character limit.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import docx
 from docx.document import Document as WordDocument
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.styles.style import CharacterStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from bot.errors import SourceError
+from bot.sources.bounded import CharBudget
 from bot.sources.text import Body, human_size, normalise
 
 _HEADING_STYLE = re.compile(r"Heading ([1-9])")
@@ -44,12 +48,16 @@ class _ListItem:
     numbered: bool
 
 
-def docx_body(data: bytes, name: str, max_unzipped_bytes: int) -> Body:
-    """The text of a .docx as Markdown. `max_unzipped_bytes` guards against zip bombs."""
+def docx_body(data: bytes, name: str, *, max_unzipped_bytes: int, max_chars: int) -> Body:
+    """The text of a .docx as Markdown. `max_unzipped_bytes` guards against zip bombs; past `max_chars`
+    of text the document is refused without reading the rest."""
     _check_archive(data, name, max_unzipped_bytes)
+    budget = CharBudget(max_chars)
     try:
         document = docx.Document(io.BytesIO(data))
-        blocks = list(_Renderer(document).blocks())
+        blocks = list(_Renderer(document, budget).blocks())
+    except SourceError:
+        raise
     except Exception as exc:  # python-docx, zipfile and lxml raise many types on damaged files
         raise SourceError(
             f"could not read {name} as a Word document ({exc}): save it again as .docx and retry."
@@ -88,53 +96,86 @@ def _join(blocks: list[_Block]) -> str:
     return "".join(parts)
 
 
+@dataclass(frozen=True)
+class _Style:
+    """What rendering needs of a paragraph style, looked up once per style: python-docx finds a style by
+    scanning all of them (a millisecond each in Word's default template), which for every paragraph made a
+    document of 29k short paragraphs take minutes."""
+
+    name: str
+    outline: int | None  # the outline level along the style chain, None for body text or none
+    num_pr: BaseOxmlElement | None  # the numbering along the style chain
+
+
 class _Renderer:
-    def __init__(self, document: WordDocument) -> None:
+    def __init__(self, document: WordDocument, budget: CharBudget) -> None:
         self.document = document
+        self.budget = budget
         self.numbering = _numbering_root(document)
-        self.counters: dict[tuple[str, int], int] = {}
+        self.counters: dict[str, dict[int, int]] = {}  # numId -> level -> count
+        self.styles: dict[str | None, _Style] = {}
+        self.numbered: dict[tuple[str, int, str], bool] = {}
 
     def blocks(self) -> Iterator[_Block]:
         for element in _block_elements(self.document.element.body):
             if element.tag == qn("w:tbl"):
-                table = _table(Table(element, self.document))
-                if table:
-                    yield _Block(table)
+                block = _Block(_table(Table(element, self.document)))
             else:
-                block = self._paragraph(Paragraph(element, self.document))
-                if block:
-                    yield block
+                block = self._paragraph(Paragraph(element, self.document)) or _Block("")
+            if block.text:
+                self._count(block)
+                yield block
+
+    def _count(self, block: _Block) -> None:
+        """The characters the block adds to the text, at the least: its own, and a line break before it."""
+        chars = len(normalise(block.text))
+        if chars:
+            self.budget.add(chars + (1 if self.budget.used else 0))
+
+    def _style(self, paragraph: Paragraph) -> _Style:
+        style_id = paragraph._p.style
+        found = self.styles.get(style_id)
+        if found is None:
+            found = self.styles[style_id] = _style_of(paragraph.style)
+        return found
 
     def _paragraph(self, paragraph: Paragraph) -> _Block | None:
         text = paragraph.text.strip()
         if not text:
             return None
-        level = _heading_level(paragraph)
+        style = self._style(paragraph)
+        level = _heading_level(paragraph, style)
         if level is not None:
             return _Block(f"{'#' * level} {' '.join(text.split())}")
-        item = self._list_item(paragraph)
+        item = self._list_item(paragraph, style)
         if item is None:
             return _Block(text)
         return _Block(f"{'  ' * item.indent}{self._marker(item)} {text}", is_list_item=True)
 
-    def _list_item(self, paragraph: Paragraph) -> _ListItem | None:
-        style_name = _style_name(paragraph)
+    def _list_item(self, paragraph: Paragraph, style: _Style) -> _ListItem | None:
         own = _num_pr(paragraph._p)
-        num_pr = own if own is not None else _style_num_pr(paragraph)
+        num_pr = own if own is not None else style.num_pr
         if num_pr is None:
-            if style_name.startswith(("List Bullet", "List Number")):
-                name_level = _name_level(style_name)
-                return _ListItem("style:" + style_name, name_level, name_level, "Number" in style_name)
+            if style.name.startswith(("List Bullet", "List Number")):
+                name_level = _name_level(style.name)
+                return _ListItem("style:" + style.name, name_level, name_level, "Number" in style.name)
             return None
         num_id = _digits(_val(num_pr, "w:numId"))
         if num_id == "0":  # numId 0 switches numbering off
             return None
         ilvl = int(_digits(_val(num_pr, "w:ilvl")))
         # "List Bullet 2" and the like carry a one-level list: the indent is in the style's name.
-        indent = _name_level(style_name) if own is None and ilvl == 0 else ilvl
-        return _ListItem(num_id, ilvl, indent, self._is_numbered(num_id, ilvl, style_name))
+        indent = _name_level(style.name) if own is None and ilvl == 0 else ilvl
+        return _ListItem(num_id, ilvl, indent, self._is_numbered(num_id, ilvl, style.name))
 
     def _is_numbered(self, num_id: str, ilvl: int, style_name: str) -> bool:
+        key = (num_id, ilvl, style_name)
+        found = self.numbered.get(key)
+        if found is None:
+            found = self.numbered[key] = self._numbering_format(num_id, ilvl, style_name)
+        return found
+
+    def _numbering_format(self, num_id: str, ilvl: int, style_name: str) -> bool:
         """From the list's numbering format at that level; the style's name when there is none."""
         fmt: list[str] = []
         if self.numbering is not None:
@@ -154,11 +195,11 @@ class _Renderer:
         """
         if not item.numbered:
             return "-"
-        for key in [k for k in self.counters if k[0] == item.num_id and k[1] > item.ilvl]:
-            del self.counters[key]
-        key = (item.num_id, item.ilvl)
-        self.counters[key] = self.counters.get(key, 0) + 1
-        return f"{self.counters[key]}."
+        levels = self.counters.setdefault(item.num_id, {})
+        for deeper in [level for level in levels if level > item.ilvl]:
+            del levels[deeper]
+        levels[item.ilvl] = levels.get(item.ilvl, 0) + 1
+        return f"{levels[item.ilvl]}."
 
 
 def _block_elements(container: BaseOxmlElement) -> Iterator[BaseOxmlElement]:
@@ -180,36 +221,35 @@ def _numbering_root(document: WordDocument) -> BaseOxmlElement | None:
     return root
 
 
-def _style_name(paragraph: Paragraph) -> str:
-    style = paragraph.style
-    return (style.name or "") if style is not None else ""
+def _style_of(style: CharacterStyle | None) -> _Style:
+    chain = list(_style_chain(style))
+    return _Style(
+        name=(style.name or "") if style is not None else "",
+        outline=next((level for level in map(_outline_value, chain) if level is not None), None),
+        num_pr=next((found for found in map(_num_pr, chain) if found is not None), None),
+    )
 
 
-def _heading_level(paragraph: Paragraph) -> int | None:
+def _heading_level(paragraph: Paragraph, style: _Style) -> int | None:
     """Title is `#`; Heading N is N `#` (7-9 capped at 6); custom styles by their outline level."""
-    name = _style_name(paragraph)
-    if name == "Title":
+    if style.name == "Title":
         return 1
-    match = _HEADING_STYLE.fullmatch(name)
+    match = _HEADING_STYLE.fullmatch(style.name)
     if match:
         return min(int(match.group(1)), _MAX_LEVEL)
-    outline = _outline_level(paragraph)
-    return None if outline is None else min(outline + 1, _MAX_LEVEL)
+    own = _outline_value(paragraph._p)
+    outline = own if own is not None else style.outline
+    return None if outline is None or outline >= _NOT_A_HEADING else min(outline + 1, _MAX_LEVEL)
 
 
-def _outline_level(paragraph: Paragraph) -> int | None:
-    for element in _style_chain(paragraph):
-        value = _val(element, "w:pPr/w:outlineLvl")
-        if value is not None and value.isdigit():
-            level = int(value)
-            return None if level >= _NOT_A_HEADING else level
-    return None
+def _outline_value(element: BaseOxmlElement) -> int | None:
+    """The element's own w:outlineLvl, if it has a numeric one."""
+    value = _val(element, "w:pPr/w:outlineLvl")
+    return int(value) if value is not None and value.isdigit() else None
 
 
-def _style_chain(paragraph: Paragraph) -> Iterator[BaseOxmlElement]:
-    """The paragraph's own element, then its style and the styles that one is based on."""
-    yield paragraph._p
-    style = paragraph.style
+def _style_chain(style: CharacterStyle | None) -> Iterator[BaseOxmlElement]:
+    """A style's element, then those of the styles it is based on."""
     for _ in range(_MAX_STYLE_DEPTH):  # a cap, against basedOn cycles
         if style is None:
             return
@@ -220,14 +260,6 @@ def _style_chain(paragraph: Paragraph) -> Iterator[BaseOxmlElement]:
 def _num_pr(element: BaseOxmlElement) -> BaseOxmlElement | None:
     found: BaseOxmlElement | None = element.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
     return found
-
-
-def _style_num_pr(paragraph: Paragraph) -> BaseOxmlElement | None:
-    for element in list(_style_chain(paragraph))[1:]:
-        found = _num_pr(element)
-        if found is not None:
-            return found
-    return None
 
 
 def _val(element: BaseOxmlElement, path: str) -> str | None:
