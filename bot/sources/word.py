@@ -4,14 +4,19 @@ The body's blocks are rendered in document order as Markdown: Title and Heading 
 `#` headings, list paragraphs `- ` or `1. ` items (indented by level), tables Markdown tables. Content
 controls (`w:sdt`, common in templates) are looked into, not skipped.
 
-Rendering stops once the text passes the character limit.
+Before python-docx sees the file, `_check_archive` inflates every member itself, in bounded pieces,
+counting the bytes the streams really hold (a zip's size fields are the sender's claim: zipfile trusts
+them, and inflates a whole stream in one piece), and counts the XML elements and paragraphs python-docx
+would build, without building them. Rendering stops once the text passes the character limit.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -22,6 +27,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.styles.style import CharacterStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml import etree  # type: ignore[import-untyped]  # python-docx's XML library
 
 from bot.errors import SourceError
 from bot.sources.bounded import CharBudget
@@ -32,6 +38,19 @@ _TRAILING_DIGIT = re.compile(r" ([2-9])$")
 _MAX_LEVEL = 6
 _NOT_A_HEADING = 9  # w:outlineLvl 9 is "body text"
 _MAX_STYLE_DEPTH = 10
+
+_CHUNK = 1 << 16  # inflated bytes per read while checking the archive
+_LOCAL_HEADER = b"PK\x03\x04"
+_LOCAL_HEADER_SIZE = 30
+# Real documents have tens of parts (a few hundred with many images).
+_MAX_PARTS = 5_000
+# python-docx holds every XML element of the parts it parses in memory (lxml, ~150 bytes each) and renders
+# every paragraph (~50 us each): the counts scale with the character limit, far above what a document
+# within it holds (a heavily formatted one has ~2 elements and 0.05 paragraphs per character of text).
+_ELEMENTS_PER_CHAR = 2
+_CHARS_PER_PARAGRAPH = 3  # a paragraph that is not empty costs at least a character and a line break
+_W_P = qn("w:p")
+_XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")  # markup, or a byte-order mark
 
 
 @dataclass(frozen=True)
@@ -51,7 +70,7 @@ class _ListItem:
 def docx_body(data: bytes, name: str, *, max_unzipped_bytes: int, max_chars: int) -> Body:
     """The text of a .docx as Markdown. `max_unzipped_bytes` guards against zip bombs; past `max_chars`
     of text the document is refused without reading the rest."""
-    _check_archive(data, name, max_unzipped_bytes)
+    _check_archive(data, name, max_unzipped_bytes, max_chars)
     budget = CharBudget(max_chars)
     try:
         document = docx.Document(io.BytesIO(data))
@@ -65,10 +84,12 @@ def docx_body(data: bytes, name: str, *, max_unzipped_bytes: int, max_chars: int
     return Body(normalise(_join(blocks)))
 
 
-def _check_archive(data: bytes, name: str, max_unzipped_bytes: int) -> None:
+def _check_archive(data: bytes, name: str, max_unzipped_bytes: int, max_chars: int) -> None:
+    """A zip with a word/document.xml, whose members really inflate to at most `max_unzipped_bytes` in all
+    and hold no more XML than a document of `max_chars` could."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
+            infos = archive.infolist()
             has_body = "word/document.xml" in archive.namelist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise SourceError(
@@ -78,11 +99,136 @@ def _check_archive(data: bytes, name: str, max_unzipped_bytes: int) -> None:
         raise SourceError(
             f"{name} is not a Word document (no word/document.xml): save it as .docx and retry."
         )
-    if unzipped > max_unzipped_bytes:
+    if len(infos) > _MAX_PARTS:
         raise SourceError(
-            f"{name} unpacks to {human_size(unzipped)}, more than the {human_size(max_unzipped_bytes)} "
-            "docdebate reads: remove large images or split it."
+            f"{name} has {len(infos):,} parts, more than the {_MAX_PARTS:,} docdebate reads: "
+            "save it again as .docx or export the text."
         )
+    declared = sum(info.file_size for info in infos)
+    if declared > max_unzipped_bytes:  # what the zip says is already too much
+        raise _unpacks_to(name, f"{human_size(declared)}, more than the", max_unzipped_bytes)
+    scan = _XmlScan(
+        name, max_elements=_ELEMENTS_PER_CHAR * max_chars, max_paragraphs=max_chars // _CHARS_PER_PARAGRAPH
+    )
+    inflated = 0
+    for info in infos:
+        scan.start_part()
+        for piece in _inflate(data, info, name):
+            inflated += len(piece)
+            if inflated > max_unzipped_bytes:  # the streams hold more than the zip says
+                raise _unpacks_to(
+                    name,
+                    "more than the",
+                    max_unzipped_bytes,
+                    f" (its zip headers claim {_size(declared)})",
+                )
+            scan.feed(piece)
+
+
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 1000:.3g} KB" if n_bytes < 1_000_000 else human_size(n_bytes)
+
+
+def _unpacks_to(name: str, size: str, limit: int, note: str = "") -> SourceError:
+    return SourceError(
+        f"{name} unpacks to {size} {human_size(limit)} docdebate reads{note}: remove large images or split it."
+    )
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
+    """The bytes of one member, inflated from its stream in pieces of at most _CHUNK, all of them: not cut
+    at the size the zip declares, since zipfile inflates them all too before it cuts."""
+    raw = memoryview(data)[_data_start(data, info, name) :][: info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        for start in range(0, len(raw), _CHUNK):
+            yield bytes(raw[start : start + _CHUNK])
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:  # 0x1: encrypted
+        raise _damaged(name, f"{info.filename} is encrypted or compressed in a way Word does not write")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    try:
+        for start in range(0, len(raw), _CHUNK):
+            pending = bytes(raw[start : start + _CHUNK])
+            while pending and not inflater.eof:
+                yield inflater.decompress(pending, _CHUNK)
+                pending = inflater.unconsumed_tail
+            if inflater.eof:
+                return
+        while piece := inflater.decompress(b"", _CHUNK):  # output zlib still holds
+            yield piece
+    except zlib.error as exc:
+        raise _damaged(name, f"{info.filename} is damaged ({exc})") from exc
+
+
+def _data_start(data: bytes, info: zipfile.ZipInfo, name: str) -> int:
+    """Where a member's stream starts: after its local header, as zipfile reads it."""
+    offset = info.header_offset
+    if data[offset : offset + 4] != _LOCAL_HEADER or len(data) < offset + _LOCAL_HEADER_SIZE:
+        raise _damaged(name, f"{info.filename} has no valid header")
+    name_length, extra_length = struct.unpack_from("<HH", data, offset + 26)
+    start: int = offset + _LOCAL_HEADER_SIZE + name_length + extra_length
+    return start
+
+
+def _damaged(name: str, what: str) -> SourceError:
+    return SourceError(f"{name} is not a valid .docx file ({what}): save it again as .docx and retry.")
+
+
+class _XmlScan:
+    """Counts the elements and paragraphs of the XML parts as their bytes go by, with lxml's event
+    interface (no tree is built), and refuses the document as soon as a count passes its cap. A part that
+    is not well-formed is left for python-docx to report."""
+
+    def __init__(self, name: str, *, max_elements: int, max_paragraphs: int) -> None:
+        self.name = name
+        self.max_elements = max_elements
+        self.max_paragraphs = max_paragraphs
+        self.elements = 0
+        self.paragraphs = 0
+        self._parser: etree.XMLParser | None = None
+        self._first = True
+
+    def start_part(self) -> None:
+        self._parser, self._first = None, True
+
+    def feed(self, piece: bytes) -> None:
+        if self._first:
+            self._first = False
+            if piece.lstrip().startswith(_XML_STARTS):
+                self._parser = etree.XMLParser(
+                    target=self, resolve_entities=False, no_network=True, load_dtd=False
+                )
+        if self._parser is None:
+            return
+        try:
+            self._parser.feed(piece)
+        except etree.XMLSyntaxError:  # not XML after all, or damaged: python-docx will say so if it matters
+            self._parser = None
+
+    # the parser target's interface
+    def start(self, tag: str, _attrib: object) -> None:
+        self.elements += 1
+        if self.elements > self.max_elements:
+            raise SourceError(
+                f"{self.name} holds more than {self.max_elements:,} XML elements, more than a document "
+                "docdebate can read: split it or export the text."
+            )
+        if tag == _W_P:
+            self.paragraphs += 1
+            if self.paragraphs > self.max_paragraphs:
+                raise SourceError(
+                    f"{self.name} has more than {self.max_paragraphs:,} paragraphs, more than docdebate "
+                    "reads: split it or export the text."
+                )
+
+    def end(self, _tag: str) -> None:
+        pass
+
+    def data(self, _text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _join(blocks: list[_Block]) -> str:
