@@ -92,7 +92,7 @@ def run_bounded(
         name="docdebate-convert",
         daemon=True,
     )
-    started, reply, peak = 0.0, None, None
+    started, reply, peak, exitcode = 0.0, None, None, None
     try:
         child.start()  # the first one waits for the forkserver to start: not counted in the deadline
         sender.close()
@@ -102,11 +102,11 @@ def run_bounded(
             peak = _peak_rss_of(child.pid)
     finally:
         sender.close()
-        _reap(child)
+        exitcode = _reap(child)
         receiver.close()
     seconds = time.monotonic() - started
     if reply is None:
-        _report(name, "stopped", seconds, peak, child.exitcode)
+        _report(name, "stopped", seconds, peak, exitcode)
         raise too_complex(name, timeout_s, memory_mb)
     outcome, value, peak, records = reply
     _replay(records)
@@ -168,16 +168,19 @@ def _report(name: str, outcome: str, seconds: float, peak: int | None, exitcode:
     )
 
 
-def _reap(child: Any) -> None:
+def _reap(child: Any) -> int | None:
+    """Kills the child if it still runs, waits for it, and returns its exit code (-9: killed here)."""
     if child.pid is None:  # never started
-        return
+        return None
     if child.is_alive():
         child.kill()
     child.join(_REAP_S)
-    if child.exitcode is None:  # pragma: no cover - a SIGKILLed process that does not go away
+    exitcode: int | None = child.exitcode
+    if exitcode is None:  # pragma: no cover - a SIGKILLed process that does not go away
         log.warning("conversion process %s did not exit after SIGKILL", child.pid)
     else:
         child.close()
+    return exitcode
 
 
 @functools.cache
