@@ -35,9 +35,11 @@ log = logging.getLogger(__name__)
 
 Job = TypeVar("Job")
 
-# Imported once by the forkserver, so no child pays for them. "__main__" too: otherwise each child would
-# import the parent's main script again (multiprocessing does, for spawn and forkserver children).
-_PRELOAD = ["__main__", "bot.sources.convert", "bot.sources.pdf", "bot.sources.word", "bot.sources.webpage"]
+# Imported once by the forkserver, so no child pays for them. Each child also runs the parent's main script
+# again (multiprocessing does, for spawn and forkserver children: a script that reads documents needs its
+# `if __name__ == "__main__":`), so bot.cli, what the `docdebate` script imports, is preloaded too: else
+# each conversion would import Typer. (Preloading "__main__" itself does nothing in Python 3.11.)
+_PRELOAD = ["bot.cli", "bot.sources.convert", "bot.sources.pdf", "bot.sources.word", "bot.sources.webpage"]
 _MAX_RECORDS = 50  # log records a child may send back: a damaged PDF can log a warning per object
 _MB = 1024 * 1024
 _REAP_S = 5.0  # how long to wait for a killed child to be gone
