@@ -77,6 +77,7 @@ class _Shorten(logging.Filter):
         if len(message) > self.limit:
             record.msg, record.args = message[: self.limit] + " …", None
         return True
+
     logging.captureWarnings(True)
 
 

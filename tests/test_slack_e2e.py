@@ -291,7 +291,9 @@ def test_a_rate_limited_model_is_said_in_the_persona_messages_while_they_wait(bo
         bot.slack.wait_for(summary_posted(channel), timeout=90)
     finally:
         remove()
-    updates = [json.dumps(c.args) for c in bot.slack.calls_to("chat.update") if c.args.get("channel") == channel]
+    updates = [
+        json.dumps(c.args) for c in bot.slack.calls_to("chat.update") if c.args.get("channel") == channel
+    ]
     said = [u for u in updates if "Anthropic is rate-limiting: retrying in 1 s (1 of 6)" in u]
     assert said, updates
 

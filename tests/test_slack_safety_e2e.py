@@ -222,7 +222,9 @@ def test_nothing_the_bot_sends_from_a_hostile_page_and_model_is_live(bot: Bot) -
     sent = {m: _text(bot.slack.calls_to(m)) for m in ("chat.postMessage", "chat.update", "views.publish")}
     for method, text in sent.items():
         assert "https[:]//evil[.]example/login" in text and "www[.]evil[.]example" in text, method
-    assert re.search(r"verified in _[^_]*evil\[\.\]example[^_]*_", sent["chat.postMessage"]), "a quote's heading"
+    assert re.search(r"verified in _[^_]*evil\[\.\]example[^_]*_", sent["chat.postMessage"]), (
+        "a quote's heading"
+    )
     assert (
         f"<{hostile}|Q3 billing plan: sign in at https[:]//evil[.]example/login" in sent["chat.postMessage"]
     )

@@ -341,7 +341,9 @@ async def test_every_hop_is_checked_again(server: Server, monkeypatch: pytest.Mo
     """Pretend 127.0.0.1 is public: the redirect to 127.0.0.2 must still be refused."""
     monkeypatch.setattr("bot.sources.netguard.is_public", lambda a: a == IPv4Address("127.0.0.1"))
     with pytest.raises(SourceError, match=r"refusing to fetch http://127\.0\.0\.2:\d+/article"):
-        await load(server.url("/to-private"), Settings(allow_private_urls=False, fetch_ports=str(server.port)))
+        await load(
+            server.url("/to-private"), Settings(allow_private_urls=False, fetch_ports=str(server.port))
+        )
     assert server.hits == ["/to-private"]
 
 
