@@ -20,6 +20,8 @@ from __future__ import annotations
 import functools
 import logging
 import multiprocessing
+import os
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -44,6 +46,8 @@ _MAX_RECORDS = 50  # log records a child may send back: a damaged PDF can log a 
 _MB = 1024 * 1024
 _REAP_S = 5.0  # how long to wait for a killed child to be gone
 _NEAR_LIMIT = 0.9  # a child that failed after holding this share of its address space ran out of it
+# Conversions at once, per process: eight hostile links must not mean eight children of 700 MB each.
+_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 
 def too_complex(name: str, timeout_s: float, memory_mb: int) -> SourceError:
@@ -85,7 +89,13 @@ def run_bounded(
 ) -> Body:
     """`target(job)` in a child process with at most `memory_mb` of address space, killed after
     `timeout_s`. `target` must be a module-level function and `job` picklable. Blocks: call it from a
-    worker thread. Raises SourceError: the target's own, or `too_complex` when a bound was hit."""
+    worker thread. Raises SourceError: the target's own, or `too_complex` when a bound was hit. At most one
+    conversion per CPU runs at once; the others wait their turn (the wait is not counted in `timeout_s`)."""
+    with _SLOTS:
+        return _run(target, job, name=name, timeout_s=timeout_s, memory_mb=memory_mb)
+
+
+def _run(target: Callable[[Job], Body], job: Job, *, name: str, timeout_s: float, memory_mb: int) -> Body:
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(  # type: ignore[attr-defined]  # BaseContext's stub lacks Process
