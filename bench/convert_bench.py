@@ -27,10 +27,8 @@ import logging
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +44,7 @@ from bot.errors import SourceError  # noqa: E402
 from bot.sources import load_document  # noqa: E402
 from bot.sources.convert import SUFFIXES, Job, convert  # noqa: E402
 from tests import hostile  # noqa: E402
+from tests.pages import serve_pages  # noqa: E402
 
 TARGET_S, TARGET_MB = 30, 700
 PLAN = ROOT / "examples" / "launch-plan.md"
@@ -101,34 +100,6 @@ class _Peaks(logging.Handler):
             self.last = record.convert_peak_mb
 
 
-@contextmanager
-def serve_gzipped(pages: dict[str, bytes]) -> Iterator[str]:
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    packed = {f"/{name}": gzip.compress(body) for name, body in pages.items()}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = packed[self.path]
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def read(ref: str, settings: Settings, peaks: _Peaks) -> tuple[str, float, float | None]:
     peaks.last = None
     started = time.perf_counter()
@@ -147,7 +118,9 @@ def hostile_table(cases: list[Case], folder: Path, peaks: _Peaks) -> Table:
     for column in ("file", "size", "answer", "s", "peak MB", "target"):
         table.add_column(column, overflow="fold")
     built = {case.name: case.build() for case in cases}
-    with serve_gzipped({c.name: built[c.name] for c in cases if c.web}) as base:
+    with serve_pages(
+        {f"/{c.name}": ("text/html", built[c.name]) for c in cases if c.web}, gzipped=True
+    ) as base:
         for case in cases:
             data = built[case.name]
             if case.web:

@@ -10,11 +10,9 @@ import json
 import re
 import signal
 import subprocess
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -24,6 +22,7 @@ from tests.conftest import database_url
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.slack_fake import FakeSlack
 from tests.live_links import Allowed, describe, live_in_text, live_links, mrkdwn_without_verbatim
+from tests.pages import serve_pages
 from tests.slack_requests import SlackSender
 
 USER = "U123"
@@ -62,38 +61,9 @@ WORDS = {
 }
 
 
-@contextmanager
-def site() -> Iterator[str]:
+def site() -> AbstractContextManager[str]:
     """The hostile page at /hostile, and /redirect: a 302 to a missing page whose path names a domain."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/hostile":
-                data = PAGE.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            elif self.path == "/redirect":
-                self.send_response(302)
-                self.send_header("Location", MISSING)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-            else:
-                self.send_error(404)
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serve_pages({"/hostile": ("text/html", PAGE)}, redirects={"/redirect": MISSING})
 
 
 def hostile_model(fake: FakeAnthropic) -> Callable[[dict[str, Any]], object]:

@@ -8,12 +8,7 @@ conversion deadline, hit the memory limit, or read what it should have refused.
 
 from __future__ import annotations
 
-import gzip
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,6 +20,7 @@ from bot.sources import load_document
 from tests import hostile
 from tests.conftest import run_cli
 from tests.fakes.anthropic_fake import FakeAnthropic
+from tests.pages import serve_pages
 from tests.test_cli_e2e import assert_one_line_error
 
 TOO_COMPLEX = "is too large or too complex to read within"
@@ -196,37 +192,9 @@ async def test_script_and_indentation_do_not_count_as_text(tmp_path: Path) -> No
     assert "worth reading" in doc.text
 
 
-@contextmanager
-def serve_gzipped(pages: dict[str, bytes]) -> Iterator[str]:
-    """A loopback server sending each page gzipped, as web servers do (24 MB of HTML is 70 KB on the wire)."""
-    packed = {path: gzip.compress(body) for path, body in pages.items()}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = packed[self.path]
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 async def test_a_24_mb_page_gzipped_on_the_wire_is_refused_through_the_web_path() -> None:
     with (
-        serve_gzipped({"/big": hostile.big_page(24_000_000)}) as base,
+        serve_pages({"/big": ("text/html", hostile.big_page(24_000_000))}, gzipped=True) as base,
         pytest.raises(SourceError, match=r"/big has more than 100,000 HTML elements"),
     ):
         await load_document(f"{base}/big", Settings(allow_private_urls=True))
