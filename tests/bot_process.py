@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -71,3 +72,14 @@ def start_bot(
             time.sleep(0.1)
     proc.kill()
     raise TimeoutError("the bot did not become healthy in 30 s")
+
+
+def stop_bot(proc: subprocess.Popen[Any]) -> str:
+    """SIGTERM the bot (kill it if it has not stopped in 15 s) and return what it printed to a pipe."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out.decode("utf-8", "replace") if isinstance(out, bytes) else str(out or "")

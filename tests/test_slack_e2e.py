@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.bot_process import SECRET, bot_env, free_port, start_bot
+from tests.bot_process import SECRET, bot_env, free_port, start_bot, stop_bot
 from tests.conftest import EXAMPLES, database_url
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.google_fake import FakeGoogle
@@ -97,13 +97,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         try:
             yield Bot(url, slack, anthropic, google, site, proc, database)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                out, _ = proc.communicate(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                out, _ = proc.communicate()
-            printed = out.decode("utf-8", "replace")
+            printed = stop_bot(proc)
             assert "Traceback" not in printed, printed
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.bot_process import SECRET, bot_env, free_port, start_bot
+from tests.bot_process import SECRET, bot_env, free_port, start_bot, stop_bot
 from tests.conftest import database_url
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.slack_fake import FakeSlack
@@ -118,13 +117,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         try:
             yield Bot(f"http://127.0.0.1:{port}", slack, anthropic, pages)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                out, _ = proc.communicate(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                out, _ = proc.communicate()
-            printed = out.decode("utf-8", "replace")
+            printed = stop_bot(proc)
             assert "Traceback" not in printed, printed
 
 
