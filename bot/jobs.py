@@ -318,9 +318,8 @@ async def debate_workflow(request: ThreadRequest) -> None:
         document = await load_doc(request)
         root_ts = await post_root(request, document.title) if request.thread_ts is None else None
     except DocdebateError as exc:
-        await record_finished(
-            request, None, NOT_STARTED
-        )  # first: whoever reads the answer may try again at once
+        # Recorded first: whoever reads the answer may try again at once.
+        await record_finished(request, None, NOT_STARTED)
         await tell_requester(request, cannot_start(exc), True)
         return
     thread_ts = root_ts or request.thread_ts or ""
