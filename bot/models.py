@@ -9,6 +9,7 @@ left out of the schema the judge is asked to fill.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -37,6 +38,11 @@ class Document(BaseModel):
         default=None,
         description="Who may open the original (Google docs): decides whether to warn a channel.",
     )
+
+    @property
+    def sha256(self) -> str:
+        """The hash of the text: has the doc changed since it was last read?"""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     def section_at(self, offset: int) -> Section | None:
         """The innermost section containing `offset`."""

@@ -219,7 +219,7 @@ def test_digest_posts_escape_model_text_and_keep_only_the_docs_link_clickable() 
 
 def test_the_store_knows_which_version_of_a_doc_the_last_debate_read(tmp_path: Path) -> None:
     from bot.models import DebateResult, Depth, Document, Usage, Verdict
-    from bot.sources import doc_key, text_sha256
+    from bot.sources.links import doc_key
     from bot.store import DebateRow, Store
 
     store = Store(f"sqlite:///{tmp_path}/d.sqlite")
@@ -240,6 +240,6 @@ def test_the_store_knows_which_version_of_a_doc_the_last_debate_read(tmp_path: P
     )
     store.finished("T:1", result, "done")
     last = store.last_debate_of(doc_key(DOC))  # another link form of the same doc
-    assert last is not None and last.doc_sha256 == text_sha256(document)
-    assert last.doc_sha256 != text_sha256(document.model_copy(update={"text": "version two"}))
+    assert last is not None and last.doc_sha256 == document.sha256
+    assert last.doc_sha256 != document.model_copy(update={"text": "version two"}).sha256
     assert store.last_debate_of("some-other-doc") is None

@@ -7,7 +7,6 @@ task and the transcript so far are the user message.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 
 import jinja2
@@ -38,7 +37,7 @@ def render(template: str, **context: object) -> str:
 
 def document_nonce(document: Document) -> str:
     """A tag suffix the document cannot contain unless it contains its own hash; stable, so caching works."""
-    return hashlib.sha256(document.text.encode("utf-8")).hexdigest()[:12]
+    return document.sha256[:12]
 
 
 def cached_system(document: Document) -> str:

@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from bot.config import Settings
 from bot.digest.meetings import Meeting, parse_event, recipients
 from bot.errors import SourceError
-from bot.sources import doc_key
 from bot.sources.google import GoogleSource
+from bot.sources.links import doc_key
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.sources.links import google_file_id, is_google_link
+from bot.sources.links import doc_key, google_file_id, is_google_link
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _TRAILING = ".,;:!?)]}'\""
@@ -101,7 +101,7 @@ def _doc_links(event: dict[str, Any], hrefs: list[str], text: str) -> list[str]:
     seen: dict[str, str] = {}
     for url in candidates:
         if is_google_link(url):
-            seen.setdefault(google_file_id(url) or url, url)
+            seen.setdefault(doc_key(url), url)
     return list(seen.values())
 
 

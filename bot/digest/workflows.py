@@ -22,9 +22,8 @@ from bot.jobs import best_effort, post_once, post_part, read_for, runtime
 from bot.models import DigestResult, Document
 from bot.slack import render
 from bot.slack.safety import Mrkdwn, fmt, link
-from bot.sources import doc_key, text_sha256
 from bot.sources.google import GoogleSource
-from bot.sources.links import is_google_link
+from bot.sources.links import doc_key, is_google_link
 from bot.store import DigestRow
 
 log = logging.getLogger(__name__)
@@ -142,7 +141,7 @@ async def write(job: DigestJob, document: Document) -> DigestResult:
     rt = runtime()
     digest, usage = await write_digest(rt.llm, rt.settings, document, job.meeting)
     last = rt.store.last_debate_of(doc_key(job.link))
-    changed = last is not None and last.doc_sha256 not in (None, text_sha256(document))
+    changed = last is not None and last.doc_sha256 not in (None, document.sha256)
     return DigestResult(
         document=document,
         model=rt.settings.model,

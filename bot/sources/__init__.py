@@ -8,7 +8,6 @@ limits of `Settings`. Every failure a user can act on is a `SourceError`.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from bot.config import Settings
@@ -16,7 +15,7 @@ from bot.errors import SourceError
 from bot.models import Document
 from bot.sources.links import Requester, google_file_id, is_google_link
 
-__all__ = ["Requester", "check_link", "doc_key", "load_document", "require_web_link", "text_sha256"]
+__all__ = ["Requester", "check_link", "load_document", "require_web_link"]
 
 _WEB = re.compile(r"^https?://", re.IGNORECASE)
 _OTHER_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
@@ -68,12 +67,3 @@ async def check_link(link: str, settings: Settings) -> None:
     from bot.sources.fetch import check_url, checked_addresses_for  # httpx loads only for a web link
 
     await checked_addresses_for(check_url(link), settings)
-
-
-def doc_key(ref: str) -> str:
-    """What identifies a doc across its link forms: the Google file id, else the link itself."""
-    return google_file_id(ref) or ref.strip()
-
-
-def text_sha256(document: Document) -> str:
-    return hashlib.sha256(document.text.encode("utf-8")).hexdigest()

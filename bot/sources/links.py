@@ -48,3 +48,8 @@ class Requester:
     @property
     def domain(self) -> str:
         return self.email.rpartition("@")[2].lower()
+
+
+def doc_key(ref: str) -> str:
+    """What identifies a doc across its link forms: the Google file id, else the link itself."""
+    return google_file_id(ref) or ref.strip()

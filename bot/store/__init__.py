@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot import quotas
 from bot.models import DebateResult
 from bot.quotas import Limits
-from bot.sources import doc_key, text_sha256
+from bot.sources.links import doc_key
 from bot.store.schema import AdmissionLockRow, DebateRow, DigestRow, PostRow, ReplicaRow
 
 __all__ = ["NOT_STARTED", "DebateRow", "DigestRow", "Store", "sqlalchemy_url"]
@@ -171,7 +171,7 @@ class Store:
                 row.cost_usd = result.usage.cost_usd
                 row.result_json = result.model_dump_json()
                 row.doc_key = doc_key(result.document.source)
-                row.doc_sha256 = text_sha256(result.document)
+                row.doc_sha256 = result.document.sha256
 
     def in_flight_before(self, cutoff: datetime) -> list[str]:
         """Ids of debates admitted before `cutoff` and still recorded as queued or running."""
