@@ -286,20 +286,18 @@ def _calendar_pass(settings_: Settings) -> list[str]:
     `serve` or another `digest --once` sees the same meeting."""
     from datetime import UTC, datetime
 
-    from bot import jobs
-    from bot.digest import workflows
     from bot.errors import ConfigError
-    from bot.slack.poster import Poster, web_client
+    from bot.posting.poster import Poster, web_client
+    from bot.workflows import queue
 
     if not settings_.calendar_channels():
         raise ConfigError("DOCDEBATE_CALENDARS is not set: name the calendar ids to watch, comma-separated")
-    jobs.launch(settings_, Poster(web_client(settings_), settings_.slack_retry_s))
-    workflows.launch(settings_, poll_calendars=False)
+    queue.launch(settings_, Poster(web_client(settings_), settings_.slack_retry_s), poll_calendars=False)
     try:
-        posted: list[str] = run(workflows.run_due(datetime.now(UTC)))
+        posted: list[str] = run(queue.run_due(datetime.now(UTC)))
         return posted
     finally:
-        jobs.shutdown(settings_.shutdown_grace_s)
+        queue.shutdown(settings_.shutdown_grace_s)
 
 
 @app.command()

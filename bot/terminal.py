@@ -19,7 +19,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from bot.debate.events import (
+from bot.debate.progress import (
     CacheWarmed,
     DebateEvent,
     DebateStarted,

@@ -1,6 +1,6 @@
 """An independent reading of what Slack would make live in what the bot sent: links and mentions.
 
-Written apart from `bot.slack.safety` (it imports nothing of the bot), as a reviewer would look at a
+Written apart from `bot.posting.safety` (it imports nothing of the bot), as a reviewer would look at a
 payload: any `<…>` markup code did not make (a mention, a broadcast, a channel, a link), and anything
 Slack's auto-linker or a notification would turn into a link: a `scheme://` URL, `mailto:`, a `www.` name,
 a bare `name.tld` with a common top-level domain (ASCII or look-alike dots), and the invisible characters

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.digest.due import is_due, meeting_jobs
 from bot.digest.meetings import parse_event, recipients
 from bot.digest.when import WhenError, parse_when, split_when
-from bot.digest.workflows import cron
+from bot.workflows.digest import cron
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=NY)  # a Sunday afternoon
@@ -192,7 +192,7 @@ def test_the_poll_interval_becomes_a_cron_schedule() -> None:
 
 def test_digest_posts_escape_model_text_and_keep_only_the_docs_link_clickable() -> None:
     from bot.models import Digest, DigestResult, Document, Usage
-    from bot.slack.render import digest_posts
+    from bot.posting.render import digest_posts
 
     hostile = "<!channel> sign in at https://evil.example/login"
     digest = Digest(

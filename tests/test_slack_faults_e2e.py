@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import signal
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,7 +20,7 @@ from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.slack_fake import FakeSlack
 from tests.pages import serve_pages
 from tests.slack_requests import SlackSender
-from tests.test_recovery_e2e import DOC, judge_started
+from tests.test_recovery_e2e import DOC, is_opening, judge_started
 from tests.test_slack_e2e import posts, summary_posted
 
 
@@ -42,8 +43,8 @@ class World:
         return json.dumps([c.args for c in found])
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+@contextmanager
+def running(tmp_path: Path, **settings: str) -> Iterator[World]:
     with (
         FakeSlack() as slack,
         FakeAnthropic(api_key=None) as anthropic,
@@ -56,6 +57,7 @@ def world(tmp_path: Path) -> Iterator[World]:
             database_url(tmp_path),
             DOCDEBATE_SLACK_RETRY_S="1",  # how long one post is retried before the debate gives up on Slack
             DOCDEBATE_SLACK_UPDATE_INTERVAL_S="0.2",
+            **settings,
         )
         log = tmp_path / "bot.log"
         port = free_port()
@@ -66,6 +68,12 @@ def world(tmp_path: Path) -> Iterator[World]:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
             assert "Traceback" not in log.read_text(errors="replace")
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with running(tmp_path) as made:
+        yield made
 
 
 def test_a_channel_the_bot_is_not_in_is_told_to_the_requester_who_is_not_locked_out(world: World) -> None:
@@ -135,3 +143,31 @@ def test_a_verdict_paid_for_while_slack_is_down_is_posted_when_it_returns(world:
     world.slack.clear_failures()
     world.slack.wait_for(lambda s: delivered_summaries(s, channel), timeout=60)
     assert len(delivered_summaries(world.slack, channel)) == 1, "posted once"
+
+
+def test_a_debate_past_its_time_limit_ends_with_a_message_and_no_verdict(tmp_path: Path) -> None:
+    """`DOCDEBATE_DEBATE_TIMEOUT_S` bounds a Slack debate as it bounds the CLI's: the openings are held past
+    it, the thread says why it stopped, the judge is never called, and the user may start another."""
+    channel = "CSLOW"
+    with running(tmp_path, DOCDEBATE_DEBATE_TIMEOUT_S="4") as world:
+        release = world.anthropic.hold_when(is_opening)
+        try:
+            with world.sender() as sender:
+                sender.slash_command(f"<{world.pages}/doc> --depth quick", channel_id=channel)
+                said = world.answer_to(sender.last.response_url)
+                world.slack.wait_for(
+                    lambda s: "longer than 4 s" in json.dumps([c.args for c in posts(s, channel)])
+                )
+        finally:
+            release()
+        thread = json.dumps([c.args for c in posts(world.slack, channel)])
+        assert "stopped before the verdict" in thread, thread
+        assert "longer than 4 s" in said, said
+        assert not judge_started(world.anthropic.requests)
+        assert not delivered_summaries(world.slack, channel)
+        world.slack.wait_for(  # the root message says it stopped
+            lambda s: [c for c in s.calls_to("chat.update") if "Stopped" in json.dumps(c.args)]
+        )
+        with world.sender() as sender:  # recorded as finished: the same user is not locked out
+            sender.slash_command(f"<{world.pages}/doc> --depth quick", channel_id=channel)
+        world.slack.wait_for(summary_posted(channel), timeout=90)

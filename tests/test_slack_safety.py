@@ -1,6 +1,6 @@
 """Output safety: hostile titles, headings, model text, error messages and bare domains leave nothing live
 in any field of any post, update, notice or App Home view (checked by `tests.live_links`, which is written
-apart from `bot.slack.safety`)."""
+apart from `bot.posting.safety`)."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ from bot.models import (
     Usage,
     Verdict,
 )
-from bot.slack import render
-from bot.slack.safety import LinkPolicy, Mrkdwn, escape, fmt, link, safe_mrkdwn, strip_invisible, trusted
+from bot.posting import render
+from bot.posting.safety import LinkPolicy, Mrkdwn, escape, fmt, link, safe_mrkdwn, strip_invisible, trusted
 from tests.live_links import Allowed, describe, live_in_text, live_links, mrkdwn_without_verbatim
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,9 +190,10 @@ def _result(h: str) -> DebateResult:
 
 def _every_payload(h: str) -> list[Any]:
     """Every kind of thing the bot sends to Slack, carrying `h` in every untrusted field."""
-    from bot.jobs import RESTRICTED_WARNING, slack_failure
+    from bot.posting.wording import RESTRICTED_WARNING, slack_failure
+
+    from bot.slack.admission import error_text
     from bot.slack.listeners.digests import USAGE
-    from bot.slack.listeners.requests import error_text
 
     links = LinkPolicy(DOC_LINK)
     result = _result(h)
@@ -268,8 +269,8 @@ def test_a_raw_string_cannot_reach_a_block_builder(tmp_path: Path) -> None:
     snippet.write_text(
         textwrap.dedent(
             """
-            from bot.slack import render
-            from bot.slack.safety import escape
+            from bot.posting import render
+            from bot.posting.safety import escape
 
             def show(title: str) -> None:
                 render.section(escape(title))  # fine

@@ -6,9 +6,9 @@ import pytest
 
 from bot.debate.personas import DEFAULT_PANEL, load_personas, select_panel
 from bot.models import Depth, Document, Quote, Turn, Usage, Verdict
-from bot.slack import render
+from bot.posting import render
+from bot.posting.safety import LinkPolicy, escape, safe_mrkdwn
 from bot.slack.parsing import UsageError, links_in, message_links, parse_command, strip_mentions
-from bot.slack.safety import LinkPolicy, escape, safe_mrkdwn
 
 PANEL = select_panel(load_personas(), list(DEFAULT_PANEL))
 DOC_LINK = "https://docs.example.com/plan"

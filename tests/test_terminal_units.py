@@ -7,8 +7,8 @@ import io
 
 from rich.console import Console
 
-from bot.debate.events import DebateStarted, Retrying, TurnDelta, TurnStarted
 from bot.debate.personas import DEFAULT_PANEL, load_personas, select_panel
+from bot.debate.progress import DebateStarted, Retrying, TurnDelta, TurnStarted
 from bot.models import Document
 from bot.retries.model import RetryNotice
 from bot.terminal import TerminalView

@@ -7,31 +7,37 @@
    the debate early: longer debates drift to the majority and lose correct minority views.
 3. Judge: one structured-output call returns the `Verdict`; its quotes are then checked against the document.
 
-Each step is its own coroutine (`opening`, `rebuttal`, `judge`), so a durable workflow can checkpoint them one
-by one; `run` composes them for the CLI.
+The loop (`run`, and `follow_up` for a question after the verdict) is written once. Whoever drives it passes
+a `StepRunner`, which runs each unit of work (the cache warm-up, each turn, the judge, the clock): the CLI
+awaits it (`plain`); the Slack workflow makes each one a durable step. What the thread shows between steps
+(each persona's message, a skipped round) comes from the round events, which the workflow turns into posts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Protocol, TypeVar
 
 from bot.config import Settings
-from bot.debate.events import (
+from bot.debate.grounding import ground_verdict
+from bot.debate.progress import (
     CacheWarmed,
     DebateStarted,
     EventSink,
     JudgeStarted,
     Retrying,
+    RoundFinished,
     RoundSkipped,
+    RoundStarted,
     TurnDelta,
     TurnFinished,
     TurnStarted,
     VerdictReady,
     ignore,
 )
-from bot.debate.grounding import ground_verdict
 from bot.debate.prompts import FOLLOW_UP_WORDS, OPENING_WORDS, REBUTTAL_WORDS, DebatePrompts
 from bot.depth import Depth
 from bot.errors import ModelError
@@ -40,6 +46,29 @@ from bot.models import DebateResult, Document, Persona, Turn, Usage, Verdict
 from bot.retries.model import RetryListener, RetryNotice
 
 JUDGE_MAX_TOKENS = 8000
+T = TypeVar("T")
+
+
+class StepRunner(Protocol):
+    """Runs one named unit of a debate and returns its result."""
+
+    async def __call__(self, name: str, call: Callable[[], Awaitable[T]]) -> T: ...
+
+
+class _Plain:
+    """The CLI's runner: just await it."""
+
+    async def __call__(self, name: str, call: Callable[[], Awaitable[T]]) -> T:
+        return await call()
+
+
+plain = _Plain()
+
+
+async def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 _DISAGREEMENT_LINE = re.compile(r"^[\s>*_`]*NEW_DISAGREEMENTS[\s*_`]*:[\s*_`]*(\d+)[\s*_`.]*$", re.I | re.M)
 
 
@@ -142,33 +171,39 @@ class Debate:
         await self.emit(VerdictReady(verdict, usage))
         return verdict, usage
 
-    async def _round(self, round_: int, transcript: list[Turn]) -> list[Turn]:
-        if round_ == 0:
-            calls = [self.opening(p) for p in self.panel]
-        else:
-            calls = [self.rebuttal(p, round_, transcript) for p in self.panel]
-        return list(await asyncio.gather(*calls))
+    async def _round(
+        self, round_: int, turn: Callable[[Persona], Awaitable[Turn]], steps: StepRunner
+    ) -> list[Turn]:
+        """One round: every persona's turn in parallel, each its own step (named for a durable replay)."""
+        await self.emit(RoundStarted(round_, self.panel))
 
-    async def run(self) -> DebateResult:
-        """The whole debate, bounded by `settings.debate_timeout_s`."""
-        started = datetime.now(UTC)
+        def step(persona: Persona) -> Awaitable[Turn]:
+            return steps(f"turn:{persona.name}:{round_}", lambda: turn(persona))
+
+        turns = list(await asyncio.gather(*(step(p) for p in self.panel)))
+        await self.emit(RoundFinished(round_, turns))
+        return turns
+
+    async def run(self, steps: StepRunner = plain) -> DebateResult:
+        """The whole debate, bounded by `settings.debate_timeout_s`: past it, a ModelError and no verdict."""
+        started = await steps("clock", _now)
         rounds = self.depth.rebuttal_rounds
         await self.emit(DebateStarted(self.document, self.panel, rounds))
         try:
             async with asyncio.timeout(self.settings.debate_timeout_s):
-                warm_usage = await self.warm() if len(self.panel) > 1 else None
+                warm_usage = await steps("warm", self.warm) if len(self.panel) > 1 else None
                 transcript: list[Turn] = []
                 for round_ in range(rounds + 1):
-                    turns = await self._round(round_, transcript)
+                    turns = await self._round(round_, self._turn_of(round_, transcript), steps)
                     transcript.extend(turns)
                     if round_ and round_ < rounds and not any_new_disagreement(turns):
                         await self.emit(RoundSkipped(round_ + 1, "no new disagreement in the last round"))
                         break
-                verdict, judge_usage = await self.judge(transcript)
+                verdict, judge_usage = await steps("judge", lambda: self.judge(transcript))
         except TimeoutError:
             raise ModelError(
-                f"the debate took longer than {self.settings.debate_timeout_s:.0f} s and was stopped: "
-                "try --depth quick, or try again later"
+                f"the debate took longer than {self.settings.debate_timeout_s:.0f} s and was stopped before "
+                "the verdict: try --depth quick, or try again later"
             ) from None
         usage = sum((t.usage for t in transcript), warm_usage or Usage()) + judge_usage
         return DebateResult(
@@ -182,7 +217,19 @@ class Debate:
             verdict=verdict,
             usage=usage,
             started_at=started,
-            finished_at=datetime.now(UTC),
+            finished_at=await steps("clock", _now),
+        )
+
+    def _turn_of(self, round_: int, transcript: list[Turn]) -> Callable[[Persona], Awaitable[Turn]]:
+        if round_ == 0:
+            return self.opening
+        return lambda persona: self.rebuttal(persona, round_, transcript)
+
+    async def follow_up(self, question: str, transcript: list[Turn], steps: StepRunner = plain) -> list[Turn]:
+        """Every persona's brief answer to a question after the verdict, as one more round."""
+        round_ = max((t.round for t in transcript), default=0) + 1
+        return await self._round(
+            round_, lambda persona: self.answer(persona, round_, question, transcript), steps
         )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.config import Settings
+from bot.posting.poster import web_client
 from bot.slack import listeners
-from bot.slack.poster import web_client
 
 
 def create_app(settings: Settings, *, http: bool) -> AsyncApp:

@@ -2,7 +2,7 @@
 
 `serve` first runs the start-up checks (`bot.preflight`): a setting to fix ends the process within seconds,
 with one line; a service that does not answer is retried for `DOCDEBATE_STARTUP_RETRY_S`. Then it launches
-the durable workflows (`bot.jobs`) before the event loop starts, and runs the app until SIGTERM or SIGINT,
+the durable workflows (`bot.workflows.queue`) before the event loop starts, and runs the app until SIGTERM or SIGINT,
 or until Slack rejects a token while serving (revoked, the app uninstalled): that too ends the process with
 one line. Socket Mode's reconnection attempts log one line each, never a traceback.
 """
@@ -23,13 +23,13 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import jobs, preflight
+from bot import preflight, runtime
 from bot.config import Settings
-from bot.digest import workflows
 from bot.errors import ConfigError
+from bot.posting.poster import Poster, web_client
 from bot.slack.app import create_app
 from bot.slack.gate import signed_requests_only
-from bot.slack.poster import Poster, web_client
+from bot.workflows import queue
 
 log = logging.getLogger(__name__)
 SOCKET_MODE_LOGGER = "docdebate.socket_mode"
@@ -126,9 +126,9 @@ HEALTH_TIMEOUT_S = 3.0
 async def health(_request: web.Request) -> web.Response:
     """200 while this replica can take work: its database answers and its queues are declared. 503
     otherwise, which is what lets an orchestrator restart it or route around it."""
-    report = {"database": "ok", "queue": "ok" if jobs.accepting() else "not running"}
+    report = {"database": "ok", "queue": "ok" if queue.accepting() else "not running"}
     try:
-        await asyncio.wait_for(asyncio.to_thread(jobs.runtime().store.ping), HEALTH_TIMEOUT_S)
+        await asyncio.wait_for(asyncio.to_thread(runtime.current().store.ping), HEALTH_TIMEOUT_S)
     except Exception as exc:  # any failure to answer is the report, not a crash of the endpoint
         report["database"] = f"not answering ({type(exc).__name__})"
     healthy = all(value == "ok" for value in report.values())
@@ -198,10 +198,11 @@ async def serve_socket_mode(settings: Settings, watch: AuthWatch) -> None:
 def serve(settings: Settings, http: bool, host: str, port: int) -> None:
     preflight.verify(settings, socket_mode=not http)
     watch = AuthWatch()
-    jobs.launch(settings, Poster(watch.attach(web_client(settings)), settings.slack_retry_s))
-    workflows.launch(settings, poll_calendars=True)
+    queue.launch(
+        settings, Poster(watch.attach(web_client(settings)), settings.slack_retry_s), poll_calendars=True
+    )
     try:
         asyncio.run(serve_http(settings, host, port, watch) if http else serve_socket_mode(settings, watch))
     finally:
         # After a rejected token nothing can be posted: leave running debates pending for the next start.
-        jobs.shutdown(0 if watch.failure else settings.shutdown_grace_s)
+        queue.shutdown(0 if watch.failure else settings.shutdown_grace_s)

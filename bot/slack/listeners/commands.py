@@ -6,13 +6,13 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import jobs
 from bot.config import Settings
 from bot.errors import DocdebateError
+from bot.posting.safety import fmt, link, trusted
+from bot.slack.admission import admit_and_start, check_personas, error_text
 from bot.slack.listeners import digests
-from bot.slack.listeners.requests import admit_and_start, check_personas, error_text
 from bot.slack.parsing import USAGE, parse_command
-from bot.slack.safety import fmt, link, trusted
+from bot.workflows.request import ThreadRequest
 
 
 def register(app: AsyncApp, settings: Settings) -> None:
@@ -33,7 +33,7 @@ def register(app: AsyncApp, settings: Settings) -> None:
         if args.link is None:
             await ack(text=fmt(":link: I need a link to a doc.\n{}", trusted(USAGE)))
             return
-        request = jobs.ThreadRequest(
+        request = ThreadRequest(
             workflow_id=f"{command['team_id']}:{command['trigger_id']}",
             team_id=command["team_id"],
             user_id=command["user_id"],
@@ -42,7 +42,6 @@ def register(app: AsyncApp, settings: Settings) -> None:
             focus=args.focus,
             personas=args.personas or [],
             depth=args.depth,
-            origin="command",
             response_url=command.get("response_url"),
         )
         # Acknowledge first, decide after: the quota check is a database write, and Slack waits on the ack.

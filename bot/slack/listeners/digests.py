@@ -14,15 +14,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt.async_app import AsyncAck
 
-from bot import jobs
-from bot.digest import workflows
+from bot import runtime
 from bot.digest.due import DigestJob
 from bot.digest.when import WhenError, parse_when, split_when
+from bot.posting import render
+from bot.posting.safety import Mrkdwn, channel, fmt, join, link, trusted
 from bot.quotas import slack_time
-from bot.slack import render
-from bot.slack.listeners.requests import STORE_FAILURES, UNAVAILABLE
+from bot.slack.admission import STORE_FAILURES, UNAVAILABLE
 from bot.slack.parsing import links_in, without_links
-from bot.slack.safety import Mrkdwn, channel, fmt, join, link, trusted
+from bot.workflows import queue
 
 log = logging.getLogger(__name__)
 SUBCOMMANDS = ("digest", "schedule")
@@ -78,7 +78,7 @@ async def _digest_now(command: dict[str, Any], rest: str) -> Mrkdwn:
     if not links:
         return fmt(":link: I need a link to a doc.\n{}", USAGE)
     job = _job(command, links[0], "now", datetime.now(UTC), command["channel_id"])
-    await workflows.start(job)
+    await queue.start_digest(job)
     return fmt(":books: Writing a silent-read digest of {}… it will appear in this channel.", link(links[0]))
 
 
@@ -96,7 +96,7 @@ async def _schedule(command: dict[str, Any], rest: str) -> Mrkdwn:
         return fmt(":alarm_clock: {}", str(exc))
     where = _channel(others, command["channel_id"])
     job = _job(command, links[0], "scheduled", due, where)
-    await workflows.start(job)
+    await queue.start_digest(job)
     return fmt(
         ":calendar: I'll post a silent-read digest of {} in {} at {}. "
         "`/debate schedule list` shows what is coming; `/debate schedule cancel &lt;number&gt;` cancels.",
@@ -121,7 +121,7 @@ def _job(
 
 
 async def _zone(user: str) -> ZoneInfo:
-    name = await jobs.runtime().poster.user_tz(user)
+    name = await runtime.current().poster.user_tz(user)
     try:
         return ZoneInfo(name) if name else ZoneInfo("UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -129,7 +129,7 @@ async def _zone(user: str) -> ZoneInfo:
 
 
 async def _listing(user: str) -> Mrkdwn:
-    rows = await asyncio.to_thread(jobs.runtime().store.scheduled_by, user)
+    rows = await asyncio.to_thread(runtime.current().store.scheduled_by, user)
     if not rows:
         return fmt(":calendar: You have no digests scheduled. {}", trusted(USAGE.split("\n", 1)[1]))
     lines = [
@@ -140,16 +140,16 @@ async def _listing(user: str) -> Mrkdwn:
 
 
 async def _cancel(user: str, which: str) -> Mrkdwn:
-    rows = await asyncio.to_thread(jobs.runtime().store.scheduled_by, user)
+    rows = await asyncio.to_thread(runtime.current().store.scheduled_by, user)
     if not which.isdigit() or not 1 <= int(which) <= len(rows):
         return fmt(
             ":grey_question: Which one? Give its number from `/debate schedule list` (you have {}).",
             len(rows),
         )
     row = rows[int(which) - 1]
-    if not await asyncio.to_thread(jobs.runtime().store.cancel_digest, row.id, user):
+    if not await asyncio.to_thread(runtime.current().store.cancel_digest, row.id, user):
         return trusted(":grey_question: That digest is no longer scheduled.")
-    await workflows.cancel(row.id)
+    await queue.cancel(row.id)
     return fmt(
         ":wastebasket: Cancelled the digest of {} due at {}.",
         link(row.link),

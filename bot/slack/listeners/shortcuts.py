@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import jobs
 from bot.config import Settings
-from bot.slack.listeners.requests import admit_and_start, busy_message
+from bot.slack.admission import admit_and_start, busy_message
 from bot.slack.parsing import message_links
+from bot.workflows.request import ThreadRequest
 
 CALLBACK_ID = "debate_this_doc"
 
@@ -32,14 +32,13 @@ def register(app: AsyncApp, settings: Settings) -> None:
             await respond(text=busy)
             return
         team = shortcut["team"]["id"]
-        request = jobs.ThreadRequest(
+        request = ThreadRequest(
             workflow_id=f"{team}:{shortcut['trigger_id']}",
             team_id=team,
             user_id=shortcut["user"]["id"],
             channel_id=channel,
             thread_ts=thread_ts,
             link=links[0],
-            origin="shortcut",
             response_url=shortcut.get("response_url"),
         )
         refused = await admit_and_start(settings, request)

@@ -1,8 +1,8 @@
 """Block Kit for every message docdebate posts, within Slack's limits.
 
-Every readable field is `bot.slack.safety.Mrkdwn`: the block builders here (`section`, `context`,
+Every readable field is `bot.posting.safety.Mrkdwn`: the block builders here (`section`, `context`,
 `header`, `Post`) take nothing else, so untrusted text (document titles and headings, model output, user
-focus text, error messages) reaches Slack only through `bot.slack.safety` (mypy checks it). Every mrkdwn
+focus text, error messages) reaches Slack only through `bot.posting.safety` (mypy checks it). Every mrkdwn
 text object sets `verbatim`, so Slack links and mentions only what code wrote as `<…>`. A message is a
 `Post` (fallback text + blocks); long content becomes several posts rather than failing with
 `msg_too_long` or `invalid_blocks`.
@@ -18,8 +18,7 @@ from typing import Any
 from bot.debate.report import round_title, usage_line
 from bot.depth import Depth
 from bot.models import DebateResult, DigestResult, OneWayDoor, Persona, Quote, Verdict
-from bot.quotas import slack_time
-from bot.slack.safety import (
+from bot.posting.safety import (
     LinkPolicy,
     Mrkdwn,
     channel,
@@ -33,6 +32,7 @@ from bot.slack.safety import (
     truncate,
     trusted,
 )
+from bot.quotas import slack_time
 
 Block = dict[str, Any]
 SECTION_LIMIT = 2900  # Slack: 3000 characters in a section's text
@@ -318,7 +318,7 @@ def scheduled_digest(doc_link: str, channel_id: str | None, due_at: datetime) ->
 
 
 def notice(text: Mrkdwn, emoji: str = ":warning:") -> Post:
-    """A short message (errors, refusals), built with `bot.slack.safety.fmt`; `emoji` is code-made."""
+    """A short message (errors, refusals), built with `bot.posting.safety.fmt`; `emoji` is code-made."""
     return Post(text, [section(fmt("{} {}", trusted(emoji), text) if emoji else text)])
 
 

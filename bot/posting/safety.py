@@ -19,9 +19,9 @@ Markdown), which:
    does not depend on backticks (a stray backtick in the text pairs with a code span's and undoes it) nor on
    an invisible character (which Slack or a copy-paste may drop, and which readers cannot see).
 
-Every mrkdwn text object is also sent with `"verbatim": true` (`bot.slack.render`), so Slack itself does
+Every mrkdwn text object is also sent with `"verbatim": true` (`bot.posting.render`), so Slack itself does
 not link names or parse mentions in it; every post goes out with `unfurl_links=False, unfurl_media=False`
-(`bot.slack.poster`).
+(`bot.posting.poster`).
 
 Code-made text (emoji, the help text, `<!date^…>` from `bot.quotas.slack_time`) is marked with
 `trusted`; text that mixes code and data is built with `fmt`, which escapes every `str` it is given and

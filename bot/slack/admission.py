@@ -9,15 +9,17 @@ from datetime import UTC, datetime
 from dbos import error as dbos_errors
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import jobs
+from bot import runtime
 from bot.config import Settings
 from bot.debate.personas import load_personas, parse_panel, select_panel
 from bot.errors import DocdebateError
+from bot.posting.safety import Mrkdwn, fmt, link, trusted
 from bot.quotas import Limits
 from bot.slack.parsing import USAGE
-from bot.slack.safety import Mrkdwn, fmt, link, trusted
 from bot.sources import check_link
 from bot.store import DebateRow
+from bot.workflows import queue
+from bot.workflows.request import ThreadRequest
 
 log = logging.getLogger(__name__)
 # What the store and the workflow engine raise when their database is away (a full disk, Postgres down).
@@ -37,7 +39,7 @@ def check_personas(settings: Settings, names: list[str] | None) -> None:
 
 async def busy_message(channel: str, thread_ts: str) -> Mrkdwn | None:
     """What to say if a debate is already under way in this thread (the lookup runs off the event loop)."""
-    running = await asyncio.to_thread(jobs.runtime().store.running_in_thread, channel, thread_ts)
+    running = await asyncio.to_thread(runtime.current().store.running_in_thread, channel, thread_ts)
     if running is None:
         return None
     what = (
@@ -52,7 +54,7 @@ async def busy_message(channel: str, thread_ts: str) -> Mrkdwn | None:
     )
 
 
-async def admit(settings: Settings, request: jobs.ThreadRequest) -> Mrkdwn | None:
+async def admit(settings: Settings, request: ThreadRequest) -> Mrkdwn | None:
     """The answer to show instead of starting, or None to go ahead.
 
     A link that can never be read (not http(s), a private address) gets its own answer first, and counts
@@ -71,11 +73,11 @@ async def admit(settings: Settings, request: jobs.ThreadRequest) -> Mrkdwn | Non
         link=request.link,
     )
     limits = Limits.from_settings(settings)
-    refused = await asyncio.to_thread(jobs.runtime().store.admit, row, limits, datetime.now(UTC))
+    refused = await asyncio.to_thread(runtime.current().store.admit, row, limits, datetime.now(UTC))
     return trusted(refused) if refused else None  # the quotas' own words, with `<!date^…>` times
 
 
-async def admit_and_start(settings: Settings, request: jobs.ThreadRequest) -> Mrkdwn | None:
+async def admit_and_start(settings: Settings, request: ThreadRequest) -> Mrkdwn | None:
     """Admit the request and queue its workflow; the answer for the requester when it does not start.
 
     When the database does not answer, the requester is told so at once: a request is never taken and
@@ -83,7 +85,7 @@ async def admit_and_start(settings: Settings, request: jobs.ThreadRequest) -> Mr
     try:
         refused = await admit(settings, request)
         if refused is None:
-            await jobs.start(request)
+            await queue.start(request)
         return refused
     except STORE_FAILURES as exc:
         log.error(

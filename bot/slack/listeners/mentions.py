@@ -8,12 +8,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import jobs
+from bot import runtime
 from bot.config import Settings
 from bot.errors import DocdebateError
-from bot.slack.listeners.requests import admit_and_start, busy_message, check_personas, error_text
+from bot.posting.safety import Mrkdwn, trusted
+from bot.slack.admission import admit_and_start, busy_message, check_personas, error_text
 from bot.slack.parsing import links_in, message_links, parse_command, strip_mentions
-from bot.slack.safety import Mrkdwn, trusted
+from bot.workflows import queue
+from bot.workflows.request import ThreadRequest
 
 
 async def thread_link(client: AsyncWebClient, channel: str, thread_ts: str, text: str) -> str | None:
@@ -21,22 +23,19 @@ async def thread_link(client: AsyncWebClient, channel: str, thread_ts: str, text
     own = links_in(text)
     if own:
         return own[0]
-    cursor: str | None = None
-    while True:
-        page = await client.conversations_replies(channel=channel, ts=thread_ts, limit=200, cursor=cursor)
+    first = await client.conversations_replies(channel=channel, ts=thread_ts, limit=200)
+    async for page in first:  # slack_sdk follows `next_cursor`, one page at a time
         messages: list[dict[str, Any]] = page.get("messages", [])
         for message in messages:
             found = message_links(message)
             if found:
                 return found[0]
-        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-        if not cursor:
-            return None
+    return None
 
 
 async def debated(channel: str, thread_ts: str) -> bool:
     """Whether this thread already holds a finished debate (a question to it is then a follow-up)."""
-    found = await asyncio.to_thread(jobs.runtime().store.latest_result_in_thread, channel, thread_ts)
+    found = await asyncio.to_thread(runtime.current().store.latest_result_in_thread, channel, thread_ts)
     return found is not None
 
 
@@ -50,21 +49,20 @@ def register(app: AsyncApp, settings: Settings) -> None:
         async def tell(text: Mrkdwn) -> None:
             await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
 
-        async def start(request: jobs.ThreadRequest) -> None:
+        async def start(request: ThreadRequest) -> None:
             refused = await admit_and_start(settings, request)
             if refused:
                 await tell(refused)
 
-        request = jobs.ThreadRequest(
+        request = ThreadRequest(
             workflow_id=workflow_id,
             team_id=body["team_id"],
             user_id=user,
             channel_id=channel,
             thread_ts=thread_ts,
             link="",
-            origin="mention",
         )
-        if await jobs.exists(workflow_id):  # Slack delivered this event again: it is already being handled
+        if await queue.exists(workflow_id):  # Slack delivered this event again: it is already being handled
             return
         busy = await busy_message(channel, thread_ts)
         if busy:

@@ -1,4 +1,7 @@
-"""Progress events a debate emits, for the terminal view and (later) Slack to show as they happen."""
+"""Progress events a debate emits, for the terminal view and the Slack thread to show as they happen.
+
+Round events are emitted between steps, where a durable workflow may post; turn events are emitted inside a
+turn's own step, as the model writes."""
 
 from __future__ import annotations
 
@@ -19,6 +22,18 @@ class DebateStarted:
 @dataclass(frozen=True)
 class CacheWarmed:
     usage: Usage
+
+
+@dataclass(frozen=True)
+class RoundStarted:
+    round: int
+    panel: list[Persona]
+
+
+@dataclass(frozen=True)
+class RoundFinished:
+    round: int
+    turns: list[Turn]
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,8 @@ class VerdictReady:
 DebateEvent = (
     DebateStarted
     | CacheWarmed
+    | RoundStarted
+    | RoundFinished
     | TurnStarted
     | TurnDelta
     | TurnFinished

@@ -29,8 +29,8 @@ from tenacity import (
 from bot.config import Settings
 from bot.errors import SlackError
 from bot.models import Persona
+from bot.posting.render import Post
 from bot.retries.slack import add_slack_retries
-from bot.slack.render import Post
 
 log = logging.getLogger(__name__)
 _EMOJI_NAME = re.compile(r"^:[a-z0-9_+'-]+:$")

@@ -1,0 +1,27 @@
+"""Reading a linked doc for a Slack user: only if that user may open it."""
+
+from __future__ import annotations
+
+from bot import runtime
+from bot.errors import SourceError
+from bot.models import Document
+from bot.sources import Requester, load_document, require_web_link
+from bot.sources.links import is_google_link
+
+
+async def read_for(link: str, user_id: str | None) -> Document:
+    """The linked doc, read only if the Slack user may open it (Google docs: the user's Slack email is the
+    identity checked against the doc's sharing). `user_id` None: read as the bot, for a caller that checks
+    each reader itself (meeting digests)."""
+    require_web_link(link)
+    rt = runtime.current()
+    requester = None
+    if user_id is not None and is_google_link(link):
+        email = await rt.poster.user_email(user_id)
+        if not email:
+            raise SourceError(
+                "Slack does not show me your email address, so I cannot check that you may open this "
+                "Google doc; nothing was read"
+            )
+        requester = Requester(email)
+    return await load_document(link, rt.settings, requester)

@@ -1,0 +1,27 @@
+"""What a user asked for, as the workflows receive it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from bot.depth import Depth
+
+
+class ThreadRequest(BaseModel):
+    """A debate (or a follow-up question) asked for from a slash command, a mention or a shortcut.
+
+    `workflow_id` is Slack's own id for the request (`team:trigger_id` for commands and shortcuts,
+    `team:event_id` for events), so a retried or duplicated delivery finds the workflow already there."""
+
+    workflow_id: str
+    team_id: str
+    user_id: str
+    channel_id: str
+    thread_ts: str | None = None  # None: a slash command, which opens its own thread under a root message
+    link: str
+    focus: str | None = None
+    personas: list[str] = []
+    depth: Depth = Depth.STANDARD
+    question: str | None = None  # set for a follow-up in a thread that already holds a debate
+    # Commands and shortcuts: where to answer the requester alone, even in a channel the bot is not in.
+    response_url: str | None = None
