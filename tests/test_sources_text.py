@@ -63,6 +63,24 @@ def test_a_fence_closes_only_with_its_own_character_and_length() -> None:
     assert [t for t, _, _ in spans(text)] == ["outside"]
 
 
+def test_an_unclosed_fence_runs_to_the_end() -> None:
+    assert [t for t, _, _ in spans("# Before\n  ```\n# after\n## more")] == ["Before"]
+
+
+def test_a_backtick_in_a_backtick_fences_info_string_makes_it_text() -> None:
+    """CommonMark: "```a`b" opens no fence (a tilde fence may have one), so the heading after it counts."""
+    assert [t for t, _, _ in spans("```a`b\n# counts")] == ["counts"]
+    assert [t for t, _, _ in spans("~~~a`b\n# code")] == []
+
+
+def test_offsets_count_crlf_line_breaks() -> None:
+    text = "intro\r\n# One\r\nx\r\n# Two\r\n"
+    assert [(s.title, text[s.start : s.end]) for s in markdown_sections(text)] == [
+        ("One", "# One\r\nx\r\n"),
+        ("Two", "# Two\r\n"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
@@ -72,6 +90,8 @@ def test_a_fence_closes_only_with_its_own_character_and_length() -> None:
         ("#hashtag", []),
         ("   ## indented up to three", [("indented up to three", 2)]),
         ("    # four spaces is code", []),
+        ("\t# a tab is code", []),
+        ("> # quoted: lines start with `#` to be headings", []),
         ("## Closing hashes ##", [("Closing hashes", 2)]),
         ("# C#", [("C#", 1)]),
         ("#", []),

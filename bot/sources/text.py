@@ -8,20 +8,22 @@ into a `Document` after the checks every source shares (empty, too long).
 from __future__ import annotations
 
 import codecs
+import functools
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.errors import SourceError
 from bot.models import Document, Section
 
-# ATX headings as CommonMark has them: up to 3 spaces, 1-6 `#`, then a space or the end of the line
-# (the optional closing `#`s are stripped in code: a regex for them backtracks badly on hostile input).
-# Setext (underlined) headings are left out on purpose: in plain text a line followed by `---` is as
-# often a separator as a heading.
-_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]|$)")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+# Line breaks as markdown-it counts them, so its line numbers map back to offsets in the text.
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _TRAILING_SPACE = " \t\u00a0"
 # C0 controls other than tab and newline, and DEL: noise from PDF extraction and binary junk.
@@ -103,7 +105,7 @@ def is_text(data: bytes) -> bool:
 
 
 def markdown_sections(text: str) -> list[Section]:
-    """Sections from ATX headings outside fenced code blocks.
+    """Sections from ATX headings outside code blocks (markdown-it, CommonMark's rules for both).
 
     Each section runs from its heading line to the next heading of the same or a higher level (fewer
     `#`), or to the end of the text, so sections nest.
@@ -123,39 +125,25 @@ def _closed(heading: tuple[int, int, str], end: int) -> Section:
     return Section(title=title, level=level, start=start, end=end)
 
 
+@functools.cache
+def _heading_parser() -> MarkdownIt:
+    """Only the block rules that decide what is a heading: ATX headings, and the fenced and indented code
+    that hides them. Setext (underlined) headings are left out on purpose: in plain text a line followed by
+    `---` is as often a separator as a heading; lists, quotes and HTML blocks are left out so that a `#`
+    line counts as a heading wherever it starts a line. No inline parsing: the title is the heading's raw
+    text. Imported on first use, as it adds ~20 ms to importing this module."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("zero").enable(["heading", "fence", "code"]).disable(["inline", "text_join"])
+
+
 def _headings(text: str) -> Iterator[tuple[int, int, str]]:
-    """(offset, level, title) of every ATX heading that has a title, outside fenced code."""
-    fence: str | None = None
-    offset = 0
-    for line in text.split("\n"):
-        fence_match = _FENCE.match(line)
-        if fence is not None:
-            if _closes(fence, line):
-                fence = None
-        elif fence_match:
-            fence = fence_match.group(1)
-        else:
-            match = _HEADING.match(line)
-            title = _heading_title(line[match.end() :]) if match else ""
-            if match and title:
-                yield offset, len(match.group(1)), title
-        offset += len(line) + 1
-
-
-def _heading_title(rest: str) -> str:
-    """The text of a heading, without the optional closing run of `#` (which must follow a space)."""
-    title = rest.strip()
-    unclosed = title.rstrip("#")
-    if unclosed != title and (not unclosed or unclosed[-1] in " \t"):
-        title = unclosed.rstrip()
-    return title
-
-
-def _closes(fence: str, line: str) -> bool:
-    """A closing fence: the opening's character, at least as many of them, nothing else on the line."""
-    match = _FENCE.match(line)
-    run = match.group(1) if match else ""
-    return run[:1] == fence[0] and len(run) >= len(fence) and not line.strip().lstrip(fence[0])
+    """(offset, level, title) of every ATX heading that has a title, outside code."""
+    line_starts = [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
+    tokens = _heading_parser().parse(text)
+    for opening, inline in itertools.pairwise(tokens):
+        if opening.type == "heading_open" and opening.map and inline.content:
+            yield line_starts[opening.map[0]], len(opening.markup), inline.content
 
 
 def first_title(sections: list[Section]) -> str | None:
