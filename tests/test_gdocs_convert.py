@@ -615,6 +615,18 @@ def test_ragged_table_is_padded_and_one_cell_table_is_its_text() -> None:
     )
 
 
+def test_a_table_in_a_cell_is_escaped_once() -> None:
+    def cell(*content: dict[str, Any]) -> dict[str, Any]:
+        return {"content": list(content)}
+
+    inner = {"table": {"tableRows": [{"tableCells": [cell(para(run("a|b\n"))), cell(para(run("c\n")))]}]}}
+    outer = {"table": {"tableRows": [
+        {"tableCells": [cell(para(run("Head\n"))), cell(para(run("x|y\n")))]},
+        {"tableCells": [cell(inner), cell(para(run("z\n")))]},
+    ]}}  # fmt: skip
+    assert document_to_markdown(legacy(outer)) == "| Head | x\\|y |\n| --- | --- |\n| a\\|b; c | z |"
+
+
 def test_gdoc_body_title_and_sections_left_to_finish() -> None:
     body = gdoc_body({"title": "  Plan \n", "body": {"content": [para(run("Hello\n"), style="HEADING_1")]}})
     assert (body.text, body.title, body.sections) == ("# Hello", "Plan", None)

@@ -11,7 +11,6 @@ import pytest
 from bot.config import Settings
 from bot.errors import SourceError
 from bot.sources import Requester, load_document
-from bot.sources.google import csv_to_markdown
 from bot.sources.links import google_file_id
 from tests.fakes.google_fake import FakeGoogle
 
@@ -246,10 +245,6 @@ async def test_an_export_over_googles_limit_is_explained(google: tuple[FakeGoogl
     )
     with pytest.raises(SourceError, match="too large for Google to export"):
         await load_document(f"https://docs.google.com/presentation/d/{deck}/edit", settings, ALICE)
-
-
-def test_csv_to_markdown_pads_and_escapes() -> None:
-    assert csv_to_markdown("a,b\n1\nx|y,2\n") == "| a | b |\n|---|---|\n| 1 |  |\n| x\\|y | 2 |"
 
 
 async def test_google_rate_limiting_that_outlasts_the_retries_is_explained(

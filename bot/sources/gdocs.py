@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from bot.sources.tables import markdown_table
 from bot.sources.text import Body, normalise
 
 __all__ = ["document_to_markdown", "gdoc_body"]
@@ -571,15 +572,11 @@ class _SegmentRenderer:
         if self.cell_depth:  # a table inside a cell: one line per row
             yield _Block("\n".join("; ".join(cell for cell in row if cell) for row in cells))
             return
-        width = max(len(row) for row in cells)
-        lines = [_table_row(row, width) for row in cells]
-        lines.insert(1, _table_row(["---"] * width, width))
-        yield _Block("\n".join(lines))
+        yield _Block(markdown_table(cells))
 
     def _cell(self, cell: Json) -> str:
         blocks = [block.text.strip("\n") for block in self.blocks(_objs(cell, "content"))]
-        text = "<br>".join(block for block in blocks if block.strip())
-        return text.replace("\n", "<br>").replace("|", "\\|")
+        return "\n".join(block for block in blocks if block.strip())
 
     # ---- footnotes ----
 
@@ -707,8 +704,3 @@ def _safe_url(url: str) -> str:
 def _escape_line_starts(text: str) -> str:
     """A `\\` before line starts that Markdown reads as a heading or a fence, so text cannot fake sections."""
     return _LINE_START.sub(lambda match: match.group(1) + "\\", text)
-
-
-def _table_row(cells: list[str], width: int) -> str:
-    padded = cells + [""] * (width - len(cells))
-    return "| " + " | ".join(padded) + " |"

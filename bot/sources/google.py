@@ -19,9 +19,7 @@ as `bot.retries.google.google_execute` decides.
 from __future__ import annotations
 
 import asyncio
-import csv
 import functools
-import io
 import json
 import logging
 from collections.abc import Callable
@@ -43,6 +41,7 @@ from bot.retries.google import google_execute
 from bot.sources.convert import Kind, to_body
 from bot.sources.gdocs import gdoc_body
 from bot.sources.links import Requester, google_file_id
+from bot.sources.tables import csv_to_markdown
 from bot.sources.text import Body, finish
 
 log = logging.getLogger(__name__)
@@ -338,18 +337,6 @@ def _comment_lines(comment: dict[str, Any]) -> str:
         if not r.get("deleted") and r.get("content")
     ]
     return "\n".join([head, *replies])
-
-
-def csv_to_markdown(text: str) -> str:
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-    if not rows:
-        return ""
-    width = max(len(row) for row in rows)
-    cells = [
-        [c.replace("|", "\\|").replace("\n", " ") for c in row + [""] * (width - len(row))] for row in rows
-    ]
-    table = ["| " + " | ".join(cells[0]) + " |", "|" + "---|" * width]
-    return "\n".join(table + ["| " + " | ".join(row) + " |" for row in cells[1:]])
 
 
 class _GoogleErrors:

@@ -31,6 +31,7 @@ from lxml import etree  # type: ignore[import-untyped]  # python-docx's XML libr
 
 from bot.errors import SourceError
 from bot.sources.bounded import CharBudget
+from bot.sources.tables import markdown_table
 from bot.sources.text import Body, human_size, normalise
 
 _HEADING_STYLE = re.compile(r"Heading ([1-9])")
@@ -430,20 +431,4 @@ def _name_level(style_name: str) -> int:
 
 def _table(table: Table) -> str:
     """A Markdown table; the first row is the header, as it is in almost every document table."""
-    rows = [[_cell_text(cell.text) for cell in row.cells] for row in table.rows]
-    rows = [row for row in rows if row]
-    if not rows or not any(any(row) for row in rows):
-        return ""
-    width = max(len(row) for row in rows)
-    lines = [_table_row(row, width) for row in rows]
-    lines.insert(1, _table_row(["---"] * width, width))
-    return "\n".join(lines)
-
-
-def _table_row(cells: list[str], width: int) -> str:
-    padded = cells + [""] * (width - len(cells))
-    return "| " + " | ".join(padded) + " |"
-
-
-def _cell_text(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    return markdown_table([[" ".join(cell.text.split()) for cell in row.cells] for row in table.rows])
