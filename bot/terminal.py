@@ -35,6 +35,11 @@ from bot.debate.report import round_title, usage_line, verdict_markdown
 from bot.models import DebateResult, Persona
 
 
+def _label(persona: Persona) -> str:
+    """A persona as Rich markup: its emoji code, its title as typed."""
+    return f"{persona.emoji} {escape(persona.title)}"
+
+
 class TerminalView:
     """An `EventSink` that draws progress with Rich; `show_turns=False` keeps only the status lines."""
 
@@ -56,7 +61,7 @@ class TerminalView:
             case DebateStarted(document=doc, panel=panel, rounds=rounds):
                 self._panel = panel
                 self._started = time.monotonic()
-                names = ", ".join(f"{p.emoji} {escape(p.title)}" for p in panel)
+                names = ", ".join(map(_label, panel))
                 self.console.print(
                     Text.assemble(
                         ("Reviewing ", "bold"),
@@ -88,7 +93,7 @@ class TerminalView:
                     self.console.print(
                         Panel(
                             Markdown(turn.text),
-                            title=f"{persona.emoji} {escape(persona.title)}",
+                            title=_label(persona),
                             title_align="left",
                         )
                     )
@@ -126,7 +131,7 @@ class TerminalView:
     def __rich__(self) -> RenderableType:
         """Drawn at every refresh of the live display (four times a second)."""
         table = Table.grid(padding=(0, 1))
-        rows = [(f"{p.emoji} {escape(p.title)}", p.name) for p in self._panel] + [(":scales: Judge", "judge")]
+        rows = [(_label(p), p.name) for p in self._panel] + [(":scales: Judge", "judge")]
         for label, key in rows:
             status, busy = self._status.get(key, ("waiting", False))
             icon: RenderableType = (

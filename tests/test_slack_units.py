@@ -5,7 +5,18 @@ import json
 import pytest
 
 from bot.debate.personas import DEFAULT_PANEL, load_personas, select_panel
-from bot.models import Depth, Document, Quote, Turn, Usage, Verdict
+from bot.models import (
+    Assumption,
+    Depth,
+    Digest,
+    DigestDoor,
+    DigestResult,
+    Document,
+    Quote,
+    Turn,
+    Usage,
+    Verdict,
+)
 from bot.posting import render
 from bot.posting.safety import LinkPolicy, escape, safe_mrkdwn
 from bot.slack.parsing import UsageError, links_in, message_links, parse_command, strip_mentions
@@ -180,3 +191,56 @@ def test_unverified_and_verified_quotes_are_marked() -> None:
     verdict.one_way_doors[0].quote = Quote(text="we will delete", verified=True, section="Rollout")
     text = json.dumps(render.verdict_blocks(verdict, LinkPolicy()))
     assert "verified" in text and "Rollout" in text and "unverified" not in text
+
+
+def _assumption(raised_by: list[str], endorsed_by: list[str]) -> dict[str, object]:
+    return {
+        "assumption": "Users want it",
+        "quote": {"text": "we will delete"},
+        "challenge": "ask them",
+        "raised_by": raised_by,
+        "endorsed_by": endorsed_by,
+    }
+
+
+def _texts(blocks: list[render.Block]) -> list[str]:
+    return [b["text"]["text"] for b in blocks if b["type"] == "section"]
+
+
+def test_every_finding_says_who_raised_and_endorsed_it_and_the_judge_when_no_one_did() -> None:
+    verdict = _verdict(1)
+    verdict.assumptions = [
+        Assumption.model_validate(_assumption(["legal"], ["skeptic", "exec"])),
+        Assumption.model_validate(_assumption([], [])),
+    ]
+    texts = _texts(render.verdict_blocks(verdict, LinkPolicy()))
+    assert texts[2].startswith("*1. Delete &lt;!channel&gt; data* (raised by skeptic; endorsed by exec)\n")
+    assert texts[4].startswith("*1. Users want it* (raised by legal; endorsed by skeptic, exec)\n")
+    assert texts[5].startswith("*2. Users want it* (raised by the judge)\n")
+
+
+def test_a_digest_door_reads_like_a_verdict_door_without_who_and_what_reversing_takes() -> None:
+    door = _verdict(1).one_way_doors[0]
+    digest = DigestResult(
+        document=Document(title="T", source=DOC_LINK, text="x"),
+        model="m",
+        digest=Digest(
+            tldr="t",
+            decisions=[],
+            one_way_doors=[DigestDoor.model_validate(door.model_dump())],
+            assumptions=[],
+            questions=[],
+        ),
+        usage=Usage(),
+    )
+    digest_door = _texts(render.digest_posts(digest, DOC_LINK, None, None)[0].blocks)[2]
+    verdict_door = _texts(render.verdict_blocks(_verdict(1), LinkPolicy()))[2]
+    assert digest_door == (
+        "*1. Delete &lt;!channel&gt; data*\n> we will delete\n:warning: not found in the doc: unverified\n"
+        "• *Why it is hard to reverse:* w\n• *Make it two-way:* m"
+    )
+    assert verdict_door == (
+        "*1. Delete &lt;!channel&gt; data* (raised by skeptic; endorsed by exec)\n> we will delete\n"
+        ":warning: not found in the doc: unverified\n• *Why it is hard to reverse:* w\n"
+        "• *To reverse:* c; t\n• *Blast radius:* b\n• *Make it two-way:* m"
+    )

@@ -10,14 +10,14 @@ text object sets `verbatim`, so Slack links and mentions only what code wrote as
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.debate.report import round_title, usage_line
+from bot.debate.report import attribution, round_title, usage_line, who
 from bot.depth import Depth
-from bot.models import DebateResult, DigestResult, OneWayDoor, Persona, Quote, Verdict
+from bot.models import DebateResult, DigestDoor, DigestResult, OneWayDoor, Persona, Quote, Verdict
 from bot.posting.safety import (
     LinkPolicy,
     Mrkdwn,
@@ -157,29 +157,36 @@ def _quote(quote: Quote, links: LinkPolicy) -> Mrkdwn:
     return fmt("> {}\n{}{}", safe_mrkdwn(quote.text, links), mark, where)
 
 
-def _who(names: Iterable[str]) -> Mrkdwn:
-    return join(", ", (escape(n) for n in names)) or trusted("the judge")
-
-
-def _door(i: int, door: OneWayDoor, s: LinkPolicy) -> Mrkdwn:
-    endorsed = fmt("; endorsed by {}", _who(door.endorsed_by)) if door.endorsed_by else trusted("")
-    return fmt(
-        "*{}. {}* (raised by {}{})\n{}\n"
-        "• *Why it is hard to reverse:* {}\n"
-        "• *To reverse:* {}; {}\n"
-        "• *Blast radius:* {}\n"
-        "• *Make it two-way:* {}",
-        i,
-        safe_mrkdwn(door.decision, s),
-        _who(door.raised_by),
-        endorsed,
-        _quote(door.quote, s),
-        safe_mrkdwn(door.why_hard_to_reverse, s),
-        safe_mrkdwn(door.cost_to_reverse, s),
-        safe_mrkdwn(door.time_to_reverse, s),
-        safe_mrkdwn(door.blast_radius, s),
-        safe_mrkdwn(door.make_it_two_way, s),
+def _door(i: int, door: OneWayDoor | DigestDoor, s: LinkPolicy) -> Mrkdwn:
+    title = fmt("*{}. {}*", i, safe_mrkdwn(door.decision, s))
+    reversing: list[Mrkdwn] = []
+    if isinstance(door, OneWayDoor):  # the verdict's: who raised it, and what reversing it takes
+        title = fmt("{} ({})", title, attribution(door))
+        reversing = [
+            fmt(
+                "• *To reverse:* {}; {}",
+                safe_mrkdwn(door.cost_to_reverse, s),
+                safe_mrkdwn(door.time_to_reverse, s),
+            ),
+            fmt("• *Blast radius:* {}", safe_mrkdwn(door.blast_radius, s)),
+        ]
+    return join(
+        "\n",
+        [
+            title,
+            _quote(door.quote, s),
+            fmt("• *Why it is hard to reverse:* {}", safe_mrkdwn(door.why_hard_to_reverse, s)),
+            *reversing,
+            fmt("• *Make it two-way:* {}", safe_mrkdwn(door.make_it_two_way, s)),
+        ],
     )
+
+
+def _doors(doors: Sequence[OneWayDoor | DigestDoor], s: LinkPolicy) -> list[Block]:
+    blocks = [section(fmt(":door: *One-way doors ({})*", len(doors)))]
+    for i, door in enumerate(doors, 1):
+        blocks += _sections(_door(i, door, s))
+    return blocks
 
 
 def _sections(text: Mrkdwn) -> list[Block]:
@@ -200,9 +207,7 @@ def verdict_blocks(verdict: Verdict, links: LinkPolicy) -> list[Block]:
         section(fmt("*{}*", safe_mrkdwn(verdict.headline, s))),
         DIVIDER,
     ]
-    blocks.append(section(fmt(":door: *One-way doors ({})*", len(verdict.one_way_doors))))
-    for i, door in enumerate(verdict.one_way_doors, 1):
-        blocks += _sections(_door(i, door, s))
+    blocks += _doors(verdict.one_way_doors, s)
     if not verdict.one_way_doors:
         blocks.append(context(trusted("None found: everything here looks reversible.")))
     blocks += [
@@ -212,10 +217,10 @@ def verdict_blocks(verdict: Verdict, links: LinkPolicy) -> list[Block]:
     for i, a in enumerate(verdict.assumptions, 1):
         blocks += _sections(
             fmt(
-                "*{}. {}* (raised by {})\n{}\n{}",
+                "*{}. {}* ({})\n{}\n{}",
                 i,
                 safe_mrkdwn(a.assumption, s),
-                _who(a.raised_by),
+                attribution(a),
                 _quote(a.quote, s),
                 safe_mrkdwn(a.challenge, s),
             )
@@ -227,7 +232,7 @@ def verdict_blocks(verdict: Verdict, links: LinkPolicy) -> list[Block]:
                 safe_mrkdwn(d.topic, s),
                 join(
                     "; ",
-                    (fmt("{} ({})", safe_mrkdwn(side.position, s), _who(side.held_by)) for side in d.sides),
+                    (fmt("{} ({})", safe_mrkdwn(side.position, s), who(side.held_by)) for side in d.sides),
                 ),
             )
             for d in verdict.disagreements
@@ -263,18 +268,7 @@ def digest_posts(
     ]
     blocks += _list(":ballot_box_with_check:", "What the meeting is asked to decide", digest.decisions, s)
     if digest.one_way_doors:
-        blocks.append(section(fmt(":door: *One-way doors ({})*", len(digest.one_way_doors))))
-        for i, door in enumerate(digest.one_way_doors, 1):
-            blocks += _sections(
-                fmt(
-                    "*{}. {}*\n{}\n• *Why it is hard to reverse:* {}\n• *Make it two-way:* {}",
-                    i,
-                    safe_mrkdwn(door.decision, s),
-                    _quote(door.quote, s),
-                    safe_mrkdwn(door.why_hard_to_reverse, s),
-                    safe_mrkdwn(door.make_it_two_way, s),
-                )
-            )
+        blocks += _doors(digest.one_way_doors, s)
     else:
         blocks.append(context(trusted(":door: No one-way doors found: everything here looks reversible.")))
     if digest.assumptions:
