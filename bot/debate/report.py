@@ -39,7 +39,7 @@ def usage_line(usage: Usage) -> str:
 
 
 def who(names: Iterable[str]) -> str:
-    return ", ".join(names) or "nobody"
+    return ", ".join(names) or "the judge"  # no panel name: the judge saw it itself (prompts/judge_task)
 
 
 def attribution(item: Assumption | OneWayDoor) -> str:
