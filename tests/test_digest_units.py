@@ -1,4 +1,4 @@
-"""The digest's pure parts: reading times users type, and reading Calendar events."""
+"""The digest's pure parts: Calendar events, when a digest is due, what it posts (typed times: test_when)."""
 
 from __future__ import annotations
 
@@ -11,65 +11,11 @@ import pytest
 from bot.config import Settings
 from bot.digest.due import is_due, meeting_jobs
 from bot.digest.meetings import parse_event, recipients
-from bot.digest.when import WhenError, parse_when, split_when
 from bot.workflows.digest import cron
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=NY)  # a Sunday afternoon
 DOC = "https://docs.google.com/document/d/1PlanDocId0123456789/edit"
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("in 2h", datetime(2026, 11, 22, 17, 0)),
-        ("In 90 min", datetime(2026, 11, 22, 16, 30)),
-        ("in 1h30m", datetime(2026, 11, 22, 16, 30)),
-        ("in 1 hour 30 minutes", datetime(2026, 11, 22, 16, 30)),
-        ("in 3 days", datetime(2026, 11, 25, 15, 0)),
-        ("tomorrow 9:30", datetime(2026, 11, 23, 9, 30)),
-        ("tomorrow at 2:15pm", datetime(2026, 11, 23, 14, 15)),
-        ("today 17:00", datetime(2026, 11, 22, 17, 0)),
-        ("16:00", datetime(2026, 11, 22, 16, 0)),  # still ahead today
-        ("9:30", datetime(2026, 11, 23, 9, 30)),  # passed today: tomorrow
-        ("5:30 pm", datetime(2026, 11, 22, 17, 30)),
-        ("fri 9am", datetime(2026, 11, 27, 9, 0)),
-        ("sunday 10:00", datetime(2026, 11, 29, 10, 0)),  # today's weekday, time passed: next week
-        ("2026-11-23T09:30", datetime(2026, 11, 23, 9, 30)),
-        ("2026-11-23 09:30:05", datetime(2026, 11, 23, 9, 30, 5)),
-        ("2026-11-23", datetime(2026, 11, 23, 9, 0)),
-        (
-            "2026-11-23T09:30:00+01:00",
-            datetime(2026, 11, 23, 3, 30),
-        ),  # its own offset, shown in the user's zone
-    ],
-)
-def test_times_users_type_are_read_in_their_time_zone(text: str, expected: datetime) -> None:
-    assert parse_when(text, NOW, NY) == expected.replace(tzinfo=NY)
-
-
-def test_a_time_skipped_by_daylight_saving_moves_past_the_gap() -> None:
-    moment = parse_when("tomorrow 2:30", datetime(2027, 3, 13, 12, 0, tzinfo=NY), NY)
-    assert (moment.hour, moment.minute, moment.utcoffset()) == (3, 30, timedelta(hours=-4))
-
-
-@pytest.mark.parametrize(
-    ("text", "says"),
-    [
-        ("next blursday", 'could not read "next blursday"'),
-        ("2026-11-20 09:00", "in the past"),
-        ("in 90 days", "more than 60 days"),
-        ("25:00", "could not read"),
-    ],
-)
-def test_times_that_cannot_be_used_are_explained(text: str, says: str) -> None:
-    with pytest.raises(WhenError, match=says):
-        parse_when(text, NOW, NY)
-
-
-def test_split_when_separates_the_channel() -> None:
-    assert split_when(["tomorrow", "9:30", "<#C123|design>"]) == ("tomorrow 9:30", ["<#C123|design>"])
-    assert split_when(["in", "2h"]) == ("in 2h", [])
 
 
 def event(**extra: object) -> dict[str, object]:

@@ -1,111 +1,79 @@
-"""When someone wants a scheduled digest: `in 2h`, `tomorrow 9:30`, `fri 10am`, `17:00`, or an ISO time.
+"""When someone wants a scheduled digest: `in 2h`, `tomorrow 9:30`, `fri 10am`, `next monday 9am`, `17:00`.
 
-Wall-clock times are in the user's Slack time zone. A time that falls in a daylight-saving gap moves to the
-first valid moment after it.
+dateparser reads the text as a wall-clock time in the user's Slack time zone (or in a zone the text names).
+Refused: what it cannot read, a time in the past or more than MAX_AHEAD away, and a wall-clock time the zone
+skips for daylight saving (2:30 on the US spring-forward night: moving it to 3:30 would pick a time for them).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 MAX_AHEAD = timedelta(days=60)
 EXAMPLES = '"in 2h", "tomorrow 9:30", "fri 10am" or "2026-12-01 14:00"'
-_UNITS = {
-    "d": "days",
-    "day": "days",
-    "h": "hours",
-    "hr": "hours",
-    "hour": "hours",
-    "m": "minutes",
-    "min": "minutes",
-    "minute": "minutes",
-}
-_RELATIVE = re.compile(r"(\d+)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m)(?![a-z])")
-_CLOCK = re.compile(r"^(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
-_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAY_STARTS = time(9, 0)  # the time of a day named without one: "2026-12-01", "fri"
+_WEEKDAY_FIRST = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b")
 
 
 class WhenError(ValueError):
     """A time the user typed that cannot be used; the message says why and shows examples."""
 
 
-def _wall(day: date, clock: time, tz: ZoneInfo) -> datetime:
-    """`day` at `clock` in `tz`; a wall time skipped by DST moves forward past the gap."""
-    naive = datetime.combine(day, clock)
-    # Through UTC and back: a time in a spring-forward gap (read with the offset before it) lands after the gap.
-    return naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+def _read(text: str, wall_now: datetime) -> tuple[datetime, str] | None:
+    """dateparser's reading of `text` from `wall_now`, and its period ("time", or "day" and up when the text
+    names no time of day). Naive is wall-clock time in the user's zone; aware, the text named a zone."""
+    # Imported here: it takes ~0.1 s, and most docdebate commands never read a time.
+    from dateparser.date import DateDataParser  # type: ignore[import-untyped]
+
+    settings = {
+        # Wall-clock time, in a zone without an offset: with TIMEZONE set to the user's zone, dateparser
+        # shifts a bare "16:00" by the zone's UTC offset when it decides whether that has passed today
+        # (its issue #1092), and with an aware RELATIVE_BASE it reads no bare time at all (#1213).
+        # _localised puts the user's zone on the result.
+        "TIMEZONE": "UTC",
+        "RELATIVE_BASE": wall_now,
+        "PREFER_DATES_FROM": "future",
+        "RETURN_TIME_AS_PERIOD": True,
+        # RETURN_AS_TIMEZONE_AWARE keeps its default: aware only when the text names a zone.
+    }
+    data = DateDataParser(languages=["en"], settings=settings).get_date_data(text)
+    return None if data.date_obj is None else (data.date_obj, data.period)
 
 
-def _clock(text: str) -> time | None:
-    found = _CLOCK.match(text.strip())
-    if not found:
-        return None
-    hour, minute, half = int(found.group(1)), int(found.group(2) or 0), found.group(3)
-    if half:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if half == "pm" else 0)
-    return time(hour, minute) if hour < 24 and minute < 60 else None
+def _normalised(wall: datetime, period: str, text: str, wall_now: datetime) -> datetime:
+    """Where dateparser's reading is not ours: a bare day, and today's weekday."""
+    if period != "time" and wall.time() == time(0):  # a day without a time of day: dateparser says 00:00
+        wall = datetime.combine(wall.date(), DAY_STARTS)
+    week_before = wall - timedelta(days=7)
+    if _WEEKDAY_FIRST.match(text) and week_before.date() == wall_now.date() and week_before > wall_now:
+        # "fri 10am" typed on a Friday at 9: dateparser always moves today's weekday a week on; we mean its
+        # next occurrence, today ("next fri 10am" starts with "next", and keeps the week on).
+        return week_before
+    return wall
 
 
-def _relative(text: str, now: datetime) -> datetime | None:
-    rest = text.removeprefix("in ").strip()
-    parts = _RELATIVE.findall(rest)
-    if not text.startswith("in ") or not parts or _RELATIVE.sub("", rest).replace("and", "").strip(" ,"):
-        return None
-    delta = timedelta()
-    for amount, unit in parts:
-        delta += timedelta(**{_UNITS[unit.rstrip("s")]: int(amount)})
-    return now + delta
-
-
-def _day_and_clock(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """`today 14:00`, `tomorrow 9am`, `fri 10:00`, or a bare time (its next occurrence)."""
-    first, _, rest = text.partition(" ")
-    today = now.astimezone(tz).date()
-    if first in ("today", "tomorrow"):
-        clock = _clock(rest)
-        day = today + timedelta(days=first == "tomorrow")
-        return _wall(day, clock, tz) if clock else None
-    weekday = next((i for i, name in enumerate(_WEEKDAYS) if first.startswith(name)), None)
-    if weekday is not None and first.rstrip("s") in (_WEEKDAYS[weekday], _full_day(weekday)):
-        clock = _clock(rest)
-        if clock is None:
-            return None
-        ahead = (weekday - today.weekday()) % 7
-        moment = _wall(today + timedelta(days=ahead), clock, tz)
-        return moment if moment > now else _wall(today + timedelta(days=ahead + 7), clock, tz)
-    clock = _clock(text)
-    if clock is None:
-        return None
-    moment = _wall(today, clock, tz)
-    return moment if moment > now else _wall(today + timedelta(days=1), clock, tz)
-
-
-def _full_day(weekday: int) -> str:
-    return ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"][weekday]
-
-
-def _iso(text: str, tz: ZoneInfo) -> datetime | None:
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return _wall(date.fromisoformat(text), time(9, 0), tz)
-        moment = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return _wall(moment.date(), moment.time(), tz)
-    return moment.astimezone(tz)
+def _localised(wall: datetime, tz: ZoneInfo) -> datetime:
+    moment = wall.replace(tzinfo=tz)
+    if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:  # only a skipped time moves
+        raise WhenError(
+            f"{wall:%Y-%m-%d %H:%M} does not exist in {tz.key}: the clocks skip it for daylight saving. "
+            "Pick another time."
+        )
+    return moment
 
 
 def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     """The moment `text` names, in `tz`; a WhenError if it cannot be read, is past, or is too far ahead."""
-    cleaned = re.sub(r"\s+", " ", text.strip().lower()).replace(" at ", " ")
-    moment = _relative(cleaned, now) or _iso(cleaned, tz) or _day_and_clock(cleaned, now, tz)
-    if moment is None:
+    cleaned = " ".join(text.lower().split())
+    wall_now = now.astimezone(tz).replace(tzinfo=None)
+    read = _read(cleaned, wall_now) if cleaned else None
+    if read is None:
         raise WhenError(f'I could not read "{text.strip()}" as a time: try {EXAMPLES}.')
+    moment, period = read
+    if moment.tzinfo is None:
+        moment = _localised(_normalised(moment, period, cleaned, wall_now), tz)
     moment = moment.astimezone(tz)
     if moment <= now:
         raise WhenError(f"{moment:%Y-%m-%d %H:%M} is in the past: try {EXAMPLES}.")
