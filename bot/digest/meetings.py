@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.sources.links import doc_key, google_file_id, is_google_link
+from bot.sources.links import doc_key, is_google_link
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _TRAILING = ".,;:!?)]}'\""
@@ -23,18 +23,14 @@ _SLACK_CHANNEL = re.compile(r"<#([CG][A-Z0-9]{5,})(?:\|[^>]*)?>")
 _SLACK_ARCHIVE = re.compile(r"https://[\w.-]+\.slack\.com/archives/([CG][A-Z0-9]{5,})")
 # A name has a letter in it: "item #2" is not a channel.
 _HASH_CHANNEL = re.compile(r"(?:^|(?<=[\s(>]))#(?=[a-z0-9_-]*[a-z])([a-z0-9][a-z0-9_-]{0,79})(?![\w-])")
-_GOOGLE_DOC_MIME = "application/vnd.google-apps."
 
 
 class Attendee(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     email: str
-    name: str | None = None
     response: str = "needsAction"
-    resource: bool = False
-    organizer: bool = False
-    optional: bool = False
+    resource: bool = False  # a room or equipment, not a person
 
 
 class Meeting(BaseModel):
@@ -44,8 +40,6 @@ class Meeting(BaseModel):
     event_id: str
     title: str
     start: datetime
-    end: datetime
-    html_link: str | None = None
     attendees: list[Attendee] = []
     doc_links: list[str] = []
     channel: str | None = None
@@ -90,12 +84,8 @@ def _description(description: str) -> tuple[list[str], str]:
 
 
 def _doc_links(event: dict[str, Any], hrefs: list[str], text: str) -> list[str]:
-    candidates = [
-        str(a["fileUrl"])
-        for a in event.get("attachments") or []
-        if a.get("fileUrl")
-        and (str(a.get("mimeType", "")).startswith(_GOOGLE_DOC_MIME) or google_file_id(str(a["fileUrl"])))
-    ]
+    """The Google links of the attachments and the description, each doc once, in that order."""
+    candidates = [str(a["fileUrl"]) for a in event.get("attachments") or [] if a.get("fileUrl")]
     candidates += [_unwrap(h) for h in hrefs]
     candidates += [_unwrap(m.group(0).rstrip(_TRAILING)) for m in _URL.finditer(text)]
     seen: dict[str, str] = {}
@@ -118,11 +108,8 @@ def _attendees(event: dict[str, Any]) -> list[Attendee]:
     return [
         Attendee(
             email=str(a["email"]),
-            name=a.get("displayName"),
             response=str(a.get("responseStatus", "needsAction")),
             resource=bool(a.get("resource")),
-            organizer=bool(a.get("organizer")),
-            optional=bool(a.get("optional")),
         )
         for a in event.get("attendees") or []
         if a.get("email")
@@ -131,20 +118,16 @@ def _attendees(event: dict[str, Any]) -> list[Attendee]:
 
 def parse_event(calendar_id: str, event: dict[str, Any]) -> Meeting | None:
     """The meeting, or None for all-day events and events without a start time."""
-    start, end = (event.get(k) or {} for k in ("start", "end"))
+    start = event.get("start") or {}
     if not start.get("dateTime"):
         return None
-    begins = datetime.fromisoformat(str(start["dateTime"]).replace("Z", "+00:00"))
-    ends = datetime.fromisoformat(str(end.get("dateTime") or start["dateTime"]).replace("Z", "+00:00"))
     raw = str(event.get("description") or "")
     hrefs, text = _description(raw)
     return Meeting(
         calendar_id=calendar_id,
         event_id=str(event.get("id", "")),
         title=str(event.get("summary") or "(untitled meeting)"),
-        start=begins,
-        end=ends,
-        html_link=event.get("htmlLink"),
+        start=datetime.fromisoformat(str(start["dateTime"]).replace("Z", "+00:00")),
         attendees=_attendees(event),
         doc_links=_doc_links(event, hrefs, text),
         channel=_channel(" ".join([raw, *hrefs]), text),

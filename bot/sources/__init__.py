@@ -13,7 +13,7 @@ import re
 from bot.config import Settings
 from bot.errors import SourceError
 from bot.models import Document
-from bot.sources.links import Requester, google_file_id, is_google_link
+from bot.sources.links import Requester, is_google_link, require_google_file_id
 
 __all__ = ["Requester", "check_link", "load_document", "require_web_link"]
 
@@ -59,10 +59,7 @@ async def check_link(link: str, settings: Settings) -> None:
     Raises the SourceError the user should see, so a typo gets its own answer, not a quota's."""
     require_web_link(link)
     if is_google_link(link):
-        if google_file_id(link) is None:
-            raise SourceError(
-                f"{link} is not a link to a Google doc or Drive file: copy the link from the doc"
-            )
+        require_google_file_id(link)
         return
     from bot.sources.fetch import check_url, checked_addresses_for  # httpx loads only for a web link
 

@@ -1,7 +1,7 @@
 """What a link points at, without loading any client library: Google Docs and Drive files, and who asks.
 
-Kept apart from `bot.sources.google` (which loads googleapiclient) so that routing a link, or reading a
-local file, costs nothing of Google's.
+The one place that decides what counts as a Google link. Kept apart from `bot.sources.google` (which loads
+googleapiclient) so that routing a link, or reading a local file, costs nothing of Google's.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
+
+from bot.errors import SourceError
 
 GOOGLE_HOSTS = ("docs.google.com", "drive.google.com")
 _PATH_ID = re.compile(
@@ -37,6 +39,14 @@ def google_file_id(url: str) -> str | None:
         return found.group(1)
     ids = parse_qs(parts.query).get("id", [])
     return ids[0] if ids and _ID.match(ids[0]) else None
+
+
+def require_google_file_id(url: str) -> str:
+    """The file id of a Google link, or the SourceError that asks for the doc's own link."""
+    file_id = google_file_id(url)
+    if file_id is None:
+        raise SourceError(f"{url} is not a link to a Google doc or Drive file: copy the link from the doc")
+    return file_id
 
 
 @dataclass(frozen=True)
