@@ -15,9 +15,10 @@ from typing import Literal
 from pydantic import BaseModel
 
 from bot.config import Settings
+from bot.digest.calendar import events
 from bot.digest.meetings import Meeting, parse_event, recipients
 from bot.errors import SourceError
-from bot.sources.google import GoogleSource
+from bot.sources.google.api import GoogleApi
 from bot.sources.links import doc_key
 
 log = logging.getLogger(__name__)
@@ -68,15 +69,15 @@ async def due_now(settings: Settings, now: datetime) -> list[DigestJob]:
     """The digests due at `now`, over every calendar in `DOCDEBATE_CALENDARS`. A calendar that cannot be read
     is logged and skipped: the others still get their digests."""
     lead = timedelta(minutes=settings.digest_lead_minutes)
-    google = GoogleSource(settings)
+    api = GoogleApi(settings)
     jobs: list[DigestJob] = []
     for calendar_id in settings.calendar_channels():
         try:
-            events = await google.events(calendar_id, now, now + lead + timedelta(seconds=1))
+            found = await events(api, calendar_id, now, now + lead + timedelta(seconds=1))
         except SourceError as exc:
             log.error("calendar %s skipped: %s", calendar_id, exc.message)
             continue
-        for event in events:
+        for event in found:
             meeting = parse_event(calendar_id, event)
             if meeting is not None and is_due(meeting, now, lead):
                 jobs += meeting_jobs(meeting, settings)
