@@ -254,6 +254,26 @@ def serve(
 
 
 @app.command()
+def worker(
+    go_fd: Annotated[int | None, typer.Option("--go-fd", hidden=True)] = None,
+    ready_fd: Annotated[int | None, typer.Option("--ready-fd", hidden=True)] = None,
+) -> None:
+    """Run debates and digests from the queues, apart from `serve` (which starts its own workers)."""
+    from bot.errors import DocdebateError
+
+    loaded = settings(service=True)
+    _require_key(loaded)
+    from bot.worker import run_worker
+
+    try:
+        run_worker(loaded, go_fd=go_fd, ready_fd=ready_fd)
+    except DocdebateError as exc:
+        fail(exc.message, exc.exit_code)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
 def doctor(
     http: Annotated[bool, typer.Option("--http", help="Check for HTTP mode instead of Socket Mode.")] = False,
 ) -> None:

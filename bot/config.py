@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     quota_channel_hourly: int = Field(default=30, ge=1)
     quota_user_running: int = Field(default=1, ge=1, description="Debates one user may have running at once.")
     daily_budget_usd: float = Field(default=50.0, ge=0, description="Model spend per UTC day, all debates.")
+    workers: int = Field(
+        default=1,
+        ge=0,
+        le=32,
+        description="Worker processes `serve` starts to run debates and digests (0: run `docdebate worker` apart).",
+    )
     shutdown_grace_s: float = Field(
         default=20.0,
         ge=0,

@@ -31,6 +31,7 @@ from tenacity import (
 
 from bot.config import Settings
 from bot.errors import ConfigError, DocdebateError
+from bot.posting.auth_watch import APP_TOKEN_FIX, BOT_TOKEN_FIX, SLACK_APPS, SLACK_AUTH_ERRORS
 from bot.resources import resource_file
 
 if TYPE_CHECKING:
@@ -43,28 +44,8 @@ log = logging.getLogger("docdebate")
 
 TIMEOUT_S = 10.0  # one attempt of one check
 LONGEST_WAIT_S = 16.0
-SLACK_APPS = "api.slack.com/apps > your app"
-# Slack's answers that no retry can change: the token is wrong, revoked, or of the wrong kind.
-SLACK_AUTH_ERRORS = frozenset(
-    {
-        "invalid_auth",
-        "token_revoked",
-        "account_inactive",
-        "not_authed",
-        "token_expired",
-        "not_allowed_token_type",
-    }
-)
 SLACK_TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
-BOT_TOKEN_FIX = (
-    f"copy the Bot User OAuth Token (xoxb-…) again from {SLACK_APPS} > OAuth & Permissions into "
-    "SLACK_BOT_TOKEN, or reinstall the app if it was removed"
-)
-APP_TOKEN_FIX = (
-    f"create an app-level token with connections:write ({SLACK_APPS} > Basic Information > App-Level Tokens) "
-    "and put it (xapp-…) in SLACK_APP_TOKEN"
 )
 
 
@@ -593,16 +574,21 @@ async def run_checks(
     waits: Sequence[float],
     stop_on_fatal: bool = False,
     create_database: bool = True,
+    receives_slack: bool = True,
 ) -> list[Check]:
     """Every check, concurrently; the rows in a fixed order. `stop_on_fatal`: return as soon as one check is
-    fatal, cancelling the others (a start that must fail should not wait for another check's retries)."""
+    fatal, cancelling the others (a start that must fail should not wait for another check's retries).
+    `receives_slack` False (a worker): the checks of Socket Mode or the signing secret are not needed."""
     checks: list[Coroutine[Any, Any, list[Check]]] = [
         check_slack_bot(settings, waits),
-        check_socket_mode(settings, waits) if socket_mode else check_signing_secret(settings),
         check_database(settings, waits, create=create_database),
         check_anthropic(settings, waits),
         check_google(settings, waits),
     ]
+    if receives_slack:
+        checks.insert(
+            1, check_socket_mode(settings, waits) if socket_mode else check_signing_secret(settings)
+        )
     tasks = [asyncio.create_task(check) for check in checks]
     try:
         pending: set[asyncio.Task[list[Check]]] = set(tasks)
@@ -616,12 +602,16 @@ async def run_checks(
     return [row for task in tasks if task.done() and not task.cancelled() for row in task.result()]
 
 
-def verify(settings: Settings, *, socket_mode: bool) -> None:
+def verify(settings: Settings, *, socket_mode: bool, receives_slack: bool = True) -> None:
     """Before serving: a ConfigError (exit 78) for the first fatal problem, an UnavailableError (69) when a
     service stayed unreachable through `DOCDEBATE_STARTUP_RETRY_S` of retries; else nothing."""
     rows = asyncio.run(
         run_checks(
-            settings, socket_mode=socket_mode, waits=backoff(settings.startup_retry_s), stop_on_fatal=True
+            settings,
+            socket_mode=socket_mode,
+            waits=backoff(settings.startup_retry_s),
+            stop_on_fatal=True,
+            receives_slack=receives_slack,
         )
     )
     failed = [row for row in rows if row.status is Status.FAILED]

@@ -61,6 +61,11 @@ def start_bot(
         stdout=output,
         stderr=subprocess.STDOUT,
     )
+    return healthy(proc, port)
+
+
+def healthy(proc: subprocess.Popen[Any], port: int) -> subprocess.Popen[Any]:
+    """`proc` once its `/health` on `port` answers 200 (or raise with how it ended)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -83,3 +88,16 @@ def stop_bot(proc: subprocess.Popen[Any]) -> str:
         proc.kill()
         out, _ = proc.communicate()
     return out.decode("utf-8", "replace") if isinstance(out, bytes) else str(out or "")
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (a child of any of its threads): `serve`'s workers."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ class Harness:
     database: str
     executor: str = "replica-a"
     proc: subprocess.Popen[bytes] | None = None
+    extra: dict[str, str] = field(default_factory=dict)  # more settings for the next start
 
     def start(self) -> None:
         env = bot_env(
@@ -61,6 +62,7 @@ class Harness:
             DOCDEBATE_EXECUTOR_ID=self.executor,
             DOCDEBATE_REPLICA_HEARTBEAT_S="0.3",
             DOCDEBATE_REPLICA_DEAD_AFTER_S="2",
+            **self.extra,
         )
         log = (self.work / f"bot-{self.executor}.log").open("ab")
         self.proc = start_bot(env, self.port, self.work, log)

@@ -191,7 +191,6 @@ def _result(h: str) -> DebateResult:
 def _every_payload(h: str) -> list[Any]:
     """Every kind of thing the bot sends to Slack, carrying `h` in every untrusted field."""
     from bot.posting.wording import RESTRICTED_WARNING, slack_failure
-
     from bot.slack.admission import error_text
     from bot.slack.listeners.digests import USAGE
 

@@ -18,7 +18,7 @@ from bot.quotas import Limits
 from bot.slack.parsing import USAGE
 from bot.sources import check_link
 from bot.store import DebateRow
-from bot.workflows import queue
+from bot.workflows import client as workflows
 from bot.workflows.request import ThreadRequest
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ async def admit_and_start(settings: Settings, request: ThreadRequest) -> Mrkdwn 
     try:
         refused = await admit(settings, request)
         if refused is None:
-            await queue.start(request)
+            await workflows.start(request)
         return refused
     except STORE_FAILURES as exc:
         log.error(

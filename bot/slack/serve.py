@@ -1,92 +1,35 @@
 """`docdebate serve`: Socket Mode by default, or Bolt's HTTP endpoint (`/slack/events`) and `/health`.
 
 `serve` first runs the start-up checks (`bot.preflight`): a setting to fix ends the process within seconds,
-with one line; a service that does not answer is retried for `DOCDEBATE_STARTUP_RETRY_S`. Then it launches
-the durable workflows (`bot.workflows.queue`) before the event loop starts, and runs the app until SIGTERM or SIGINT,
-or until Slack rejects a token while serving (revoked, the app uninstalled): that too ends the process with
-one line. Socket Mode's reconnection attempts log one line each, never a traceback.
+with one line; a service that does not answer is retried for `DOCDEBATE_STARTUP_RETRY_S`. Then it starts
+the worker processes that run debates and digests (`bot.supervise`), and acknowledges Slack in this one,
+which only enqueues work (`bot.workflows.client`), until SIGTERM or SIGINT, or until Slack rejects a token
+while serving (revoked, the app uninstalled): that too ends the process with one line. Socket Mode's
+reconnection attempts log one line each, never a traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
-import threading
 from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import preflight, runtime
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.posting.auth_watch import AuthWatch, until_stopped
 from bot.posting.poster import Poster, web_client
 from bot.slack.app import create_app
 from bot.slack.gate import signed_requests_only
-from bot.workflows import queue
+from bot.store import Store
+from bot.supervise import Workers
+from bot.workflows import client as workflows
 
 log = logging.getLogger(__name__)
 SOCKET_MODE_LOGGER = "docdebate.socket_mode"
-
-
-class AuthWatch(AsyncRetryHandler):
-    """Sees every answer Slack gives the bot's clients, and never retries: once Slack rejects a token (revoked,
-    the app uninstalled) nothing the bot does can work, so the process stops instead of failing every request.
-
-    Clients run on two loops (the server's and DBOS's): the event a loop waits on is set from either."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            max_retry_count=1 << 30
-        )  # consulted on every answer, however many retries came before
-        self.failure: str | None = None
-        self._lock = threading.Lock()
-        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
-
-    def attach(self, client: AsyncWebClient) -> AsyncWebClient:
-        client.retry_handlers.insert(0, self)
-        return client
-
-    def subscribe(self) -> asyncio.Event:
-        """An event of the running loop, set when a token is rejected."""
-        event = asyncio.Event()
-        with self._lock:
-            self._waiters.append((asyncio.get_running_loop(), event))
-            if self.failure is not None:
-                event.set()
-        return event
-
-    def _reject(self, failure: str) -> None:
-        with self._lock:
-            if self.failure is not None:
-                return
-            self.failure = failure
-            waiters = list(self._waiters)
-        for loop, event in waiters:
-            loop.call_soon_threadsafe(event.set)
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        body = response.body if response is not None else None
-        rejected = body.get("error") if isinstance(body, dict) and body.get("ok") is False else None
-        if rejected in preflight.SLACK_AUTH_ERRORS:
-            app_token = request.url.rstrip("/").endswith("apps.connections.open")
-            variable = "SLACK_APP_TOKEN" if app_token else "SLACK_BOT_TOKEN"
-            fix = preflight.APP_TOKEN_FIX if app_token else preflight.BOT_TOKEN_FIX
-            self._reject(f"Slack rejected {variable} ({rejected}) while serving: {fix}")
-        return False
 
 
 class _OneLine(logging.Filter):
@@ -109,24 +52,15 @@ def socket_mode_logger() -> logging.Logger:
     return logger
 
 
-async def _until_stopped(watch: AuthWatch) -> None:
-    """Until SIGTERM/SIGINT, or a token rejected while serving (then a ConfigError, exit 78)."""
-    stop = watch.subscribe()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    if watch.failure:
-        raise ConfigError(watch.failure)
-
-
 HEALTH_TIMEOUT_S = 3.0
+_workers: Workers | None = None
 
 
 async def health(_request: web.Request) -> web.Response:
-    """200 while this replica can take work: its database answers and its queues are declared. 503
-    otherwise, which is what lets an orchestrator restart it or route around it."""
-    report = {"database": "ok", "queue": "ok" if queue.accepting() else "not running"}
+    """200 while this replica can take work: its database answers, and its workers run. 503 otherwise,
+    which is what lets an orchestrator restart it or route around it."""
+    running = workflows.connected() and _workers is not None and _workers.alive()
+    report = {"database": "ok", "queue": "ok" if running else "not running"}
     try:
         await asyncio.wait_for(asyncio.to_thread(runtime.current().store.ping), HEALTH_TIMEOUT_S)
     except Exception as exc:  # any failure to answer is the report, not a crash of the endpoint
@@ -157,7 +91,7 @@ async def serve_http(settings: Settings, host: str, port: int, watch: AuthWatch)
     runner = await _listen(web_app, host, port, "--port")
     log.warning("docdebate serving Slack events on http://%s:%d/slack/events", host, port)
     try:
-        await _until_stopped(watch)
+        await until_stopped(watch)
     finally:
         await runner.cleanup()
 
@@ -187,7 +121,7 @@ async def serve_socket_mode(settings: Settings, watch: AuthWatch) -> None:
     connecting = asyncio.ensure_future(handler.connect_async())  # type: ignore[no-untyped-call]
     connecting.add_done_callback(_connected)
     try:
-        await _until_stopped(watch)
+        await until_stopped(watch)
     finally:
         connecting.cancel()
         await handler.close_async()  # type: ignore[no-untyped-call]
@@ -196,13 +130,20 @@ async def serve_socket_mode(settings: Settings, watch: AuthWatch) -> None:
 
 
 def serve(settings: Settings, http: bool, host: str, port: int) -> None:
-    preflight.verify(settings, socket_mode=not http)
+    """Check, start the workers, then acknowledge Slack until stopped; the workers stop after, each giving
+    its running debates `DOCDEBATE_SHUTDOWN_GRACE_S` (none after a rejected token: nothing could be posted,
+    and what is left stays pending for the next start)."""
+    global _workers
     watch = AuthWatch()
-    queue.launch(
-        settings, Poster(watch.attach(web_client(settings)), settings.slack_retry_s), poll_calendars=True
-    )
+    _workers = Workers(settings, on_fatal=watch.fail)
+    _workers.spawn()  # their imports overlap the checks
     try:
+        preflight.verify(settings, socket_mode=not http)
+        _workers.release()
+        poster = Poster(watch.attach(web_client(settings)), settings.slack_retry_s)
+        runtime.install(runtime.Runtime(settings, poster, Store(settings.database_url)))
+        workflows.connect(settings.database_url)
         asyncio.run(serve_http(settings, host, port, watch) if http else serve_socket_mode(settings, watch))
     finally:
-        # After a rejected token nothing can be posted: leave running debates pending for the next start.
-        queue.shutdown(0 if watch.failure else settings.shutdown_grace_s)
+        workflows.disconnect()
+        _workers.stop(0 if watch.failure else settings.shutdown_grace_s)

@@ -19,6 +19,7 @@ from bot.models import DebateResult, Document
 from bot.posting import render, wording
 from bot.posting.safety import LinkPolicy, Mrkdwn, fmt
 from bot.store import NOT_STARTED
+from bot.workflows import names
 from bot.workflows.debate_steps import (
     durable,
     load_doc,
@@ -45,7 +46,7 @@ def _debate(request: ThreadRequest, thread_ts: str, document: Document) -> Debat
     return Debate(rt.llm, rt.settings, document, panel, request.depth, request.focus, view.on_event)
 
 
-@DBOS.workflow()
+@DBOS.workflow(name=names.DEBATE)
 async def debate_workflow(request: ThreadRequest) -> None:
     # Read the doc (and check the requester may open it) before anything is posted where others can see:
     # a request that cannot start leaves no trace in the channel, and counts toward no limit.
@@ -111,7 +112,7 @@ async def _deliver(request: ThreadRequest, root_ts: str | None, title: str, resu
         await best_effort(tell_requester(request, wording.verdict_not_posted(exc.error)))
 
 
-@DBOS.workflow()
+@DBOS.workflow(name=names.FOLLOW_UP)
 async def follow_up_workflow(request: ThreadRequest) -> None:
     """A question in a thread that already holds a debate: each persona answers briefly, with the debate as
     context."""

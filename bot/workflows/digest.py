@@ -18,6 +18,7 @@ from bot.digest.due import DigestJob
 from bot.errors import DocdebateError
 from bot.posting import render
 from bot.posting.safety import fmt, link
+from bot.workflows import names
 from bot.workflows.delivery import best_effort, post_part
 from bot.workflows.digest_steps import (
     begin,
@@ -32,7 +33,6 @@ from bot.workflows.digest_steps import (
 )
 
 log = logging.getLogger(__name__)
-QUEUE = "digests"
 SCHEDULE = "docdebate-calendar-pass"
 
 
@@ -58,10 +58,10 @@ async def calendar_pass(scheduled_at: datetime, _context: Any) -> None:
     for job in await find_due(scheduled_at.astimezone(UTC)):
         await record(job)
         with SetWorkflowID(job.workflow_id):
-            await DBOS.enqueue_workflow_async(QUEUE, digest_workflow, job)
+            await DBOS.enqueue_workflow_async(names.DIGESTS, digest_workflow, job)
 
 
-@DBOS.workflow()
+@DBOS.workflow(name=names.DIGEST)
 async def digest_workflow(job: DigestJob) -> None:
     if job.kind == "scheduled":
         # Durable: a restart sleeps only what is left. Never 0, or a replay would skip the recorded sleep.

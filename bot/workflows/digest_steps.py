@@ -16,23 +16,9 @@ from bot.posting import render
 from bot.posting.safety import Mrkdwn
 from bot.sources.google import GoogleSource
 from bot.sources.links import doc_key, is_google_link
-from bot.store import DigestRow
 from bot.workflows.delivery import post_once
 from bot.workflows.reading import read_for
-
-
-def digest_row(job: DigestJob) -> DigestRow:
-    return DigestRow(
-        id=job.workflow_id,
-        kind=job.kind,
-        team_id=job.team_id,
-        user_id=job.requester,
-        channel_id=job.channel,
-        link=job.link,
-        title=job.meeting,
-        due_at=job.due_at,
-        status="scheduled",
-    )
+from bot.workflows.request import digest_row
 
 
 @DBOS.step()

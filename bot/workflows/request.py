@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from bot.depth import Depth
+from bot.digest.due import DigestJob
+from bot.store import DigestRow
 
 
 class ThreadRequest(BaseModel):
@@ -25,3 +27,17 @@ class ThreadRequest(BaseModel):
     question: str | None = None  # set for a follow-up in a thread that already holds a debate
     # Commands and shortcuts: where to answer the requester alone, even in a channel the bot is not in.
     response_url: str | None = None
+
+
+def digest_row(job: DigestJob) -> DigestRow:
+    return DigestRow(
+        id=job.workflow_id,
+        kind=job.kind,
+        team_id=job.team_id,
+        user_id=job.requester,
+        channel_id=job.channel,
+        link=job.link,
+        title=job.meeting,
+        due_at=job.due_at,
+        status="scheduled",
+    )

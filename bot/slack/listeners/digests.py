@@ -22,7 +22,7 @@ from bot.posting.safety import Mrkdwn, channel, fmt, join, link, trusted
 from bot.quotas import slack_time
 from bot.slack.admission import STORE_FAILURES, UNAVAILABLE
 from bot.slack.parsing import links_in, without_links
-from bot.workflows import queue
+from bot.workflows import client as workflows
 
 log = logging.getLogger(__name__)
 SUBCOMMANDS = ("digest", "schedule")
@@ -78,7 +78,7 @@ async def _digest_now(command: dict[str, Any], rest: str) -> Mrkdwn:
     if not links:
         return fmt(":link: I need a link to a doc.\n{}", USAGE)
     job = _job(command, links[0], "now", datetime.now(UTC), command["channel_id"])
-    await queue.start_digest(job)
+    await workflows.start_digest(job)
     return fmt(":books: Writing a silent-read digest of {}… it will appear in this channel.", link(links[0]))
 
 
@@ -96,7 +96,7 @@ async def _schedule(command: dict[str, Any], rest: str) -> Mrkdwn:
         return fmt(":alarm_clock: {}", str(exc))
     where = _channel(others, command["channel_id"])
     job = _job(command, links[0], "scheduled", due, where)
-    await queue.start_digest(job)
+    await workflows.start_digest(job)
     return fmt(
         ":calendar: I'll post a silent-read digest of {} in {} at {}. "
         "`/debate schedule list` shows what is coming; `/debate schedule cancel &lt;number&gt;` cancels.",
@@ -149,7 +149,7 @@ async def _cancel(user: str, which: str) -> Mrkdwn:
     row = rows[int(which) - 1]
     if not await asyncio.to_thread(runtime.current().store.cancel_digest, row.id, user):
         return trusted(":grey_question: That digest is no longer scheduled.")
-    await queue.cancel(row.id)
+    await workflows.cancel(row.id)
     return fmt(
         ":wastebasket: Cancelled the digest of {} due at {}.",
         link(row.link),

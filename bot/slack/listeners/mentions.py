@@ -14,7 +14,7 @@ from bot.errors import DocdebateError
 from bot.posting.safety import Mrkdwn, trusted
 from bot.slack.admission import admit_and_start, busy_message, check_personas, error_text
 from bot.slack.parsing import links_in, message_links, parse_command, strip_mentions
-from bot.workflows import queue
+from bot.workflows import client as workflows
 from bot.workflows.request import ThreadRequest
 
 
@@ -62,7 +62,9 @@ def register(app: AsyncApp, settings: Settings) -> None:
             thread_ts=thread_ts,
             link="",
         )
-        if await queue.exists(workflow_id):  # Slack delivered this event again: it is already being handled
+        if await workflows.exists(
+            workflow_id
+        ):  # Slack delivered this event again: it is already being handled
             return
         busy = await busy_message(channel, thread_ts)
         if busy:

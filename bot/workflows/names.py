@@ -1,0 +1,9 @@
+"""The names under which workflows are registered and queued: what any process may start by name, without
+loading the workflows' code (`bot.workflows.client`). Renaming one strands its pending workflows."""
+
+DEBATES = "debates"  # the queue of debates and follow-ups
+DIGESTS = "digests"  # the queue of digests
+DEBATE = "debate_workflow"
+FOLLOW_UP = "follow_up_workflow"
+DIGEST = "digest_workflow"
+APPLICATION = "docdebate"
