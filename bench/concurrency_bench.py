@@ -2,7 +2,7 @@
 
 Starts the installed `docdebate serve --http` against the loopback fakes (model latency injected), runs one
 `/debate` to completion, then 20 at once (each from its own user and channel), and prints, measured in this
-run: the wall time of the 20 against the one (target <= 1.5x), and the bot process's peak memory.
+run: the wall time of the 20 against the one (target <= 1.5x), and the peak memory of `serve`'s processes.
 
     .venv/bin/python bench/concurrency_bench.py [--n 20] [--latency 1.0]
 """
@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.ack_bench import fire, signed_command, start  # noqa: E402
+from tests.bot_process import children  # noqa: E402
 from tests.fakes.anthropic_fake import FakeAnthropic  # noqa: E402
 from tests.fakes.slack_fake import FakeSlack  # noqa: E402
 from tests.pages import serve_pages  # noqa: E402
@@ -75,12 +76,16 @@ def main() -> None:
             one = run_wave(url, slack, site, "a", 1)
             many = run_wave(url, slack, site, "b", args.n)
             peak = peak_rss_mb(bot.pid)
+            workers = [peak_rss_mb(pid) for pid in children(bot.pid)]
         finally:
             bot.send_signal(signal.SIGTERM)
             bot.wait(timeout=60)
     print(f"one debate: {one:.2f} s; {args.n} concurrent debates: {many:.2f} s")
     print(f"wall time {args.n} / one = {many / one:.2f}  (target <= 1.5)")
-    print(f"peak memory of the bot process: {peak:.0f} MB")
+    print(
+        f"peak memory: the acknowledging process {peak:.0f} MB; its worker(s) "
+        f"{', '.join(f'{w:.0f}' for w in workers)} MB"
+    )
 
 
 if __name__ == "__main__":
