@@ -1,7 +1,8 @@
 """The floor for `bench/ack_bench.py`: a bare Bolt app over HTTP that acknowledges `/debate` and does nothing
 else. Same Bolt, same aiohttp server, same signature check and token as docdebate; no work behind the ack.
 
-    python bench/bare_bolt.py PORT   (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL from the environment)
+    python bench/bare_bolt.py PORT   (BARE_BOLT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL
+    from the environment; the token is not SLACK_BOT_TOKEN, which Bolt would also read, and warn)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 
 def bare_app() -> web.Application:
-    client = AsyncWebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
+    client = AsyncWebClient(token=os.environ["BARE_BOLT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
     app = AsyncApp(client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"])
 
     @app.command("/debate")
