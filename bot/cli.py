@@ -19,13 +19,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer._click.core import Context
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # Typer vendors click
+from typer.core import TyperGroup
 
 from bot import __version__
 from bot.depth import Depth
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.evals.cases import Case
+    from bot.evals.runner import Variant
+    from bot.evals.summary import EvalReport
     from bot.models import DebateResult, DigestResult, Persona
 
 EX_USAGE = 64
@@ -218,6 +223,11 @@ def _write_report(result: DebateResult, panel: list[Persona], fmt: OutputFormat,
     from bot.debate.report import to_json, to_markdown
 
     report = to_json(result) if fmt is OutputFormat.JSON else to_markdown(result, {p.name: p for p in panel})
+    _write_text(report, out)
+
+
+def _write_text(report: str, out: Path | None) -> None:
+    """To stdout, or to `out` (checked before anything was spent) with one line saying so."""
     if out is None:
         sys.stdout.write(report + "\n")
         return
@@ -385,6 +395,117 @@ def list_personas(personas_dir: PersonasDir = None) -> None:
             Text(origin),
         )
     Console().print(table)
+
+
+class _EvalGroup(TyperGroup):
+    """`docdebate eval [CASES_DIR] [options]` runs the cases (the `run` command); `eval export-feedback` is
+    the other subcommand. A first word that names no subcommand is the run's."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        elif not args:
+            args = ["run"]
+        return super().parse_args(ctx, args)
+
+
+eval_app = typer.Typer(
+    cls=_EvalGroup,
+    help="Score the panel on cases with planted one-way doors (the built-in corpus, or your own).",
+    add_completion=False,
+)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("run")
+def eval_run(
+    cases_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A folder of cases (each a document and labels.yaml); omitted: the built-in corpus."
+        ),
+    ] = None,
+    runs: Annotated[
+        int, typer.Option("--runs", min=1, max=20, help="Debates per case: reruns disagree.")
+    ] = 1,
+    personas: Annotated[
+        str | None, typer.Option("--personas", "-p", help="The panel, e.g. skeptic,exec.")
+    ] = None,
+    depth: Annotated[Depth, typer.Option("--depth", "-d", help="quick, standard or deep.")] = Depth.STANDARD,
+    compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--compare",
+            help="A variant to run beside the baseline, e.g. 'depth=deep' or 'model=… personas=a,b'; twice: "
+            "those two side by side.",
+        ),
+    ] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=32, help="Debates at once.")] = 4,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="text (a table), md or json.")
+    ] = OutputFormat.TEXT,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the md/json report to this file.")
+    ] = None,
+    personas_dir: PersonasDir = None,
+) -> None:
+    """Run the debate over every case and score it by code: door recall, false doors, grounding, cost."""
+    if out is not None:
+        check_output(out)
+        if fmt is OutputFormat.TEXT:
+            fmt = OutputFormat.JSON if out.suffix.lower() == ".json" else OutputFormat.MD
+    if compare and len(compare) > 2:
+        fail("--compare takes at most two variants (one: beside the baseline)", EX_USAGE)
+    loaded = settings(personas_dir=personas_dir)
+    _require_key(loaded)
+    from bot.errors import DocdebateError
+    from bot.evals.cases import builtin_corpus, load_cases
+    from bot.evals.runner import Variant, parse_variant
+
+    folder = cases_dir or builtin_corpus()
+    baseline = Variant("baseline", depth, personas)
+    try:
+        cases = load_cases(folder)
+        variants = [parse_variant(text, baseline) for text in compare or []]
+    except DocdebateError as exc:
+        fail(exc.message, exc.exit_code)
+    if len(variants) < 2:
+        variants.insert(0, baseline)
+    report = run(_evaluate(loaded, str(folder), cases, variants, runs, concurrency))
+    _write_eval(report, fmt, out)
+    failed = sum(t.errors for t in report.totals)
+    if failed:
+        fail(f"{failed} debate(s) failed (see the report): the figures leave them out", 69)
+
+
+async def _evaluate(
+    settings_: Settings, corpus: str, cases: list[Case], variants: list[Variant], runs: int, concurrency: int
+) -> EvalReport:
+    import time
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from bot.evals.runner import evaluate
+    from bot.evals.summary import build
+
+    started = time.perf_counter()
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("Debating the cases", total=len(cases) * len(variants) * runs)
+        done = await evaluate(settings_, cases, variants, runs, concurrency, lambda _: progress.advance(task))
+    return build(corpus, [v.name for v in variants], done, runs, time.perf_counter() - started)
+
+
+def _write_eval(report: EvalReport, fmt: OutputFormat, out: Path | None) -> None:
+    from bot.evals.report import print_report, to_markdown
+
+    if fmt is OutputFormat.TEXT:
+        from rich.console import Console
+
+        print_report(Console(), report)
+        return
+    text = report.model_dump_json(indent=2) if fmt is OutputFormat.JSON else to_markdown(report)
+    _write_text(text, out)
 
 
 def _usage_line(exc: UsageError) -> str:

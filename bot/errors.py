@@ -54,3 +54,9 @@ class SlackError(DocdebateError):
 
     def __reduce__(self) -> tuple[type[SlackError], tuple[str, str, bool]]:
         return type(self), (self.message, self.error, self.retryable)
+
+
+class CaseError(DocdebateError):
+    """An eval case is malformed: its labels do not parse, or an anchor is not verbatim in its document."""
+
+    exit_code = 65  # EX_DATAERR

@@ -76,6 +76,11 @@ class Grounder:
 
     def locate(self, quote: str) -> int | None:
         """Offset in the document where the quote starts, or None if it is not there (or too short)."""
+        found = self.span(quote)
+        return None if found is None else found[0]
+
+    def span(self, quote: str) -> tuple[int, int] | None:
+        """The quote's [start, end) offsets in the document (an elided quote spans its gaps), or None."""
         fragments = _fragments(quote)
         if sum(map(len, fragments)) < _MIN_CHARS or len(_WORD.findall(quote)) < _MIN_WORDS:
             return None
@@ -87,7 +92,9 @@ class Grounder:
                 return None
             start = found if start is None else start
             cursor = found + len(fragment)
-        return None if start is None else self._offsets[start]
+        if start is None:
+            return None
+        return self._offsets[start], self._offsets[cursor - 1] + 1
 
     def ground(self, quote: Quote) -> Quote:
         offset = self.locate(quote.text)
