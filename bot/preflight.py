@@ -378,7 +378,7 @@ def _open_database(url: str, create: bool) -> str:
     checked to be creatable, so `doctor` leaves no file behind."""
     from sqlalchemy.engine import make_url
 
-    from bot.store import engine, sqlalchemy_url
+    from bot.store.db import engine, sqlalchemy_url
 
     parsed = make_url(sqlalchemy_url(url))
     path = parsed.database

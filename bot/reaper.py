@@ -32,7 +32,7 @@ def reap_orphans(
     store: Store, now: datetime, statuses_of: Callable[[list[str]], dict[str, str]] = workflow_statuses
 ) -> list[str]:
     """Mark failed the in-flight rows older than GRACE whose workflow is not pending or queued; their ids."""
-    candidates = store.in_flight_before(now - GRACE)
+    candidates = store.debates.in_flight_before(now - GRACE)
     if not candidates:
         return []
     statuses = statuses_of(candidates)
@@ -41,5 +41,5 @@ def reap_orphans(
         log.warning(
             "debate %s had no live workflow (%s): marked failed", debate_id, statuses.get(debate_id, "none")
         )
-        store.finished(debate_id, None, "failed")
+        store.debates.finish(debate_id, None, "failed")
     return orphans

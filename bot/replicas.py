@@ -31,7 +31,7 @@ class Watch:
         self._thread = threading.Thread(target=self._run, name="docdebate-replica-watch", daemon=True)
 
     def start(self) -> None:
-        self.store.heartbeat(self.executor_id, datetime.now(UTC))
+        self.store.replicas.heartbeat(self.executor_id, datetime.now(UTC))
         self._thread.start()
 
     def stop(self, gone: bool) -> None:
@@ -39,7 +39,7 @@ class Watch:
         self._stop.set()
         self._thread.join(timeout=self.every_s + 5)
         if gone:
-            self.store.heartbeat(self.executor_id, datetime.fromtimestamp(0, UTC))
+            self.store.replicas.heartbeat(self.executor_id, datetime.fromtimestamp(0, UTC))
 
     def _run(self) -> None:
         while not self._stop.wait(self.every_s):
@@ -51,12 +51,12 @@ class Watch:
     def beat(self, now: datetime) -> list[str]:
         """Say this replica is alive, resume the work of replicas silent too long (their ids are returned),
         and clear debates whose workflow is gone (`bot.reaper`)."""
-        self.store.heartbeat(self.executor_id, now)
-        dead = self.store.silent_replicas(self.executor_id, now - self.dead_after)
+        self.store.replicas.heartbeat(self.executor_id, now)
+        dead = self.store.replicas.silent(self.executor_id, now - self.dead_after)
         if dead:
             log.warning("taking over the pending debates of replicas %s", ", ".join(dead))
             # Idempotent: a workflow goes back to its queue only while still pending on a dead executor.
             DBOS._recover_pending_workflows(dead)
-            self.store.forget_replicas(dead, now - self.dead_after)
+            self.store.replicas.forget(dead, now - self.dead_after)
         reap_orphans(self.store, now)
         return dead

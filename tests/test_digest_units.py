@@ -169,7 +169,9 @@ def test_the_store_knows_which_version_of_a_doc_the_last_debate_read(tmp_path: P
     from bot.store import DebateRow, Store
 
     store = Store(f"sqlite:///{tmp_path}/d.sqlite")
-    store.started(DebateRow(id="T:1", team_id="T", user_id="U", channel_id="C", thread_ts="1.0", link=DOC))
+    store.debates.start(
+        DebateRow(id="T:1", team_id="T", user_id="U", channel_id="C", thread_ts="1.0", link=DOC)
+    )
     document = Document(title="Plan", source=DOC + "?tab=t.0", text="version one")
     verdict = Verdict(
         headline="h", assumptions=[], one_way_doors=[], disagreements=[], open_questions=[], next_steps=[]
@@ -184,8 +186,8 @@ def test_the_store_knows_which_version_of_a_doc_the_last_debate_read(tmp_path: P
         verdict=verdict,
         usage=Usage(),
     )
-    store.finished("T:1", result, "done")
-    last = store.last_debate_of(doc_key(DOC))  # another link form of the same doc
+    store.debates.finish("T:1", result, "done")
+    last = store.debates.last_done_on(doc_key(DOC))  # another link form of the same doc
     assert last is not None and last.doc_sha256 == document.sha256
     assert last.doc_sha256 != document.model_copy(update={"text": "version two"}).sha256
-    assert store.last_debate_of("some-other-doc") is None
+    assert store.debates.last_done_on("some-other-doc") is None

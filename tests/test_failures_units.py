@@ -37,9 +37,11 @@ def test_rows_whose_workflow_ended_or_never_began_are_marked_failed(tmp_path: Pa
     limits = Limits(1000, 1000, timedelta(minutes=5), 1000, 1000, 1000, 1000.0)
     for i in range(4):
         row = DebateRow(id=f"T:{i}", team_id="T", user_id=f"U{i}", channel_id="C", thread_ts=None, link="x")
-        assert store.admit(row, limits, NOW - timedelta(minutes=5)) is None
+        assert store.admissions.admit(row, limits, NOW - timedelta(minutes=5)) is None
     fresh = DebateRow(id="T:new", team_id="T", user_id="U9", channel_id="C", thread_ts=None, link="x")
-    assert store.admit(fresh, limits, NOW) is None  # admitted a moment ago: its workflow may not exist yet
+    assert (
+        store.admissions.admit(fresh, limits, NOW) is None
+    )  # admitted a moment ago: its workflow may not exist yet
     statuses = {"T:0": "PENDING", "T:1": "ENQUEUED", "T:2": "ERROR"}  # T:3 has no workflow at all
     asked: list[list[str]] = []
 
@@ -49,5 +51,5 @@ def test_rows_whose_workflow_ended_or_never_began_are_marked_failed(tmp_path: Pa
 
     assert sorted(reap_orphans(store, NOW, statuses_of)) == ["T:2", "T:3"]
     assert asked == [["T:0", "T:1", "T:2", "T:3"]], "rows younger than the grace are not looked at"
-    assert sorted(store.in_flight_before(NOW + timedelta(hours=1))) == ["T:0", "T:1", "T:new"]
+    assert sorted(store.debates.in_flight_before(NOW + timedelta(hours=1))) == ["T:0", "T:1", "T:new"]
     assert reap_orphans(store, NOW, statuses_of) == []

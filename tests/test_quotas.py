@@ -73,35 +73,39 @@ def row(i: int, user: str = "U1", channel: str = "C1") -> DebateRow:
 
 
 def test_store_counts_admissions_and_running_debates(store: Store) -> None:
-    assert store.admit(row(1), LIMITS, NOW) is None
-    assert "already have a debate running" in (store.admit(row(2), LIMITS, NOW) or "")
-    store.finished("T:1", None, "done")
-    assert store.admit(row(3), LIMITS, NOW + timedelta(minutes=1)) is None
-    store.finished("T:3", None, "done")
-    assert "in the last few minutes" in (store.admit(row(4), LIMITS, NOW + timedelta(minutes=2)) or "")
-    assert store.admit(row(5), LIMITS, NOW + timedelta(minutes=7)) is None, "the burst window moved on"
+    assert store.admissions.admit(row(1), LIMITS, NOW) is None
+    assert "already have a debate running" in (store.admissions.admit(row(2), LIMITS, NOW) or "")
+    store.debates.finish("T:1", None, "done")
+    assert store.admissions.admit(row(3), LIMITS, NOW + timedelta(minutes=1)) is None
+    store.debates.finish("T:3", None, "done")
+    assert "in the last few minutes" in (
+        store.admissions.admit(row(4), LIMITS, NOW + timedelta(minutes=2)) or ""
+    )
+    assert store.admissions.admit(row(5), LIMITS, NOW + timedelta(minutes=7)) is None, (
+        "the burst window moved on"
+    )
 
 
 def test_requests_that_never_reached_the_model_count_toward_no_limit(store: Store) -> None:
     for i in range(LIMITS.user_burst + 2):  # a burst of mistakes: each refused before any model call
-        assert store.admit(row(i), LIMITS, NOW + timedelta(seconds=i)) is None, i
-        store.finished(f"T:{i}", None, NOT_STARTED)
-    assert store.admit(row(99), LIMITS, NOW + timedelta(seconds=30)) is None
-    store.finished("T:99", None, "done")  # a real debate counts
+        assert store.admissions.admit(row(i), LIMITS, NOW + timedelta(seconds=i)) is None, i
+        store.debates.finish(f"T:{i}", None, NOT_STARTED)
+    assert store.admissions.admit(row(99), LIMITS, NOW + timedelta(seconds=30)) is None
+    store.debates.finish("T:99", None, "done")  # a real debate counts
     for i in range(100, 100 + LIMITS.user_burst - 1):
-        assert store.admit(row(i), LIMITS, NOW + timedelta(seconds=i)) is None
-        store.finished(f"T:{i}", None, "done")
-    refused = store.admit(row(200), LIMITS, NOW + timedelta(seconds=200))
+        assert store.admissions.admit(row(i), LIMITS, NOW + timedelta(seconds=i)) is None
+        store.debates.finish(f"T:{i}", None, "done")
+    refused = store.admissions.admit(row(200), LIMITS, NOW + timedelta(seconds=200))
     assert "in the last few minutes" in (refused or ""), refused
 
 
 def test_a_redelivered_request_is_not_counted_twice(store: Store) -> None:
-    assert store.admit(row(1), LIMITS, NOW) is None
-    assert store.admit(row(1), LIMITS, NOW) is None
+    assert store.admissions.admit(row(1), LIMITS, NOW) is None
+    assert store.admissions.admit(row(1), LIMITS, NOW) is None
 
 
 def test_spend_of_finished_debates_counts_toward_the_budget(store: Store) -> None:
-    assert store.admit(row(1), LIMITS, NOW) is None
+    assert store.admissions.admit(row(1), LIMITS, NOW) is None
     verdict = Verdict(
         headline="h", assumptions=[], one_way_doors=[], disagreements=[], open_questions=[], next_steps=[]
     )
@@ -115,14 +119,14 @@ def test_spend_of_finished_debates_counts_toward_the_budget(store: Store) -> Non
         verdict=verdict,
         usage=Usage(cost_usd=12.5),
     )
-    store.finished("T:1", result, "done")
-    assert "today's budget" in (store.admit(row(2, user="U2", channel="C2"), LIMITS, NOW) or "")
+    store.debates.finish("T:1", result, "done")
+    assert "today's budget" in (store.admissions.admit(row(2, user="U2", channel="C2"), LIMITS, NOW) or "")
 
 
 def _admit_at_the_barrier(url: str, i: int, barrier: Any, answers: Any) -> None:
     store = Store(url)
     barrier.wait()
-    answers.put(store.admit(row(i), LIMITS, NOW))
+    answers.put(store.admissions.admit(row(i), LIMITS, NOW))
 
 
 def test_processes_admitting_one_user_at_the_same_instant_take_turns(tmp_path: Path) -> None:
@@ -146,9 +150,9 @@ def test_processes_admitting_one_user_at_the_same_instant_take_turns(tmp_path: P
 def test_spend_of_digests_counts_toward_the_same_budget(store: Store) -> None:
     from bot.store import DigestRow
 
-    store.add_digest(
+    store.digests.add(
         DigestRow(id="d1", kind="now", link="https://x", due_at=NOW, status="scheduled", created_at=NOW)
     )
-    store.digest_done("d1", "posted", "posted in C1", cost_usd=60.0)
-    assert store.spent_today(NOW) == 60.0
-    assert "today's budget" in (store.admit(row(9, user="U9", channel="C9"), LIMITS, NOW) or "")
+    store.digests.finish("d1", "posted", "posted in C1", cost_usd=60.0)
+    assert store.spending.today(NOW) == 60.0
+    assert "today's budget" in (store.admissions.admit(row(9, user="U9", channel="C9"), LIMITS, NOW) or "")

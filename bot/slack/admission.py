@@ -39,7 +39,7 @@ def check_personas(settings: Settings, names: list[str] | None) -> None:
 
 async def busy_message(channel: str, thread_ts: str) -> Mrkdwn | None:
     """What to say if a debate is already under way in this thread (the lookup runs off the event loop)."""
-    running = await asyncio.to_thread(runtime.current().store.running_in_thread, channel, thread_ts)
+    running = await asyncio.to_thread(runtime.current().store.debates.running_in_thread, channel, thread_ts)
     if running is None:
         return None
     what = (
@@ -73,7 +73,9 @@ async def admit(settings: Settings, request: ThreadRequest) -> Mrkdwn | None:
         link=request.link,
     )
     limits = Limits.from_settings(settings)
-    refused = await asyncio.to_thread(runtime.current().store.admit, row, limits, datetime.now(UTC))
+    refused = await asyncio.to_thread(
+        runtime.current().store.admissions.admit, row, limits, datetime.now(UTC)
+    )
     return trusted(refused) if refused else None  # the quotas' own words, with `<!date^…>` times
 
 

@@ -79,7 +79,7 @@ async def start(request: ThreadRequest) -> bool:
 
 def _start_digest(job: DigestJob) -> None:
     """Record the digest and start its workflow unless it exists (another pass, replica or delivery did)."""
-    runtime.current().store.add_digest(digest_row(job))
+    runtime.current().store.digests.add(digest_row(job))
     _the_client().enqueue(_options(names.DIGESTS, names.DIGEST, job.workflow_id), job)
 
 

@@ -66,7 +66,7 @@ async def update_root(request: ThreadRequest, root_ts: str, title: str, status: 
 
 @DBOS.step()
 async def mark_started(request: ThreadRequest, thread_ts: str, title: str | None) -> None:
-    runtime.current().store.started(
+    runtime.current().store.debates.start(
         DebateRow(
             id=request.workflow_id,
             team_id=request.team_id,
@@ -106,10 +106,12 @@ async def open_turn(request: ThreadRequest, thread_ts: str, persona_name: str, r
 
 @DBOS.step()
 async def record_finished(request: ThreadRequest, result: DebateResult | None, status: str) -> None:
-    runtime.current().store.finished(request.workflow_id, result, status)
+    runtime.current().store.debates.finish(request.workflow_id, result, status)
 
 
 @DBOS.step()
 async def load_thread_debate(request: ThreadRequest) -> DebateResult | None:
     store = runtime.current().store
-    return await asyncio.to_thread(store.latest_result_in_thread, request.channel_id, request.thread_ts or "")
+    return await asyncio.to_thread(
+        store.debates.latest_result_in_thread, request.channel_id, request.thread_ts or ""
+    )

@@ -29,7 +29,7 @@ async def post_once(
     in Slack, if it is there, is returned instead of posting it again."""
     key = f"{DBOS.workflow_id}#{DBOS.step_id}"
     rt = runtime.current()
-    if not await asyncio.to_thread(rt.store.claim_post, key):
+    if not await asyncio.to_thread(rt.store.posts.claim, key):
         found = await rt.poster.find_posted(channel, thread_ts, key)
         if found:
             log.warning("step %s had posted before the crash: keeping that post", key)

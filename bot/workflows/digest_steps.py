@@ -28,21 +28,21 @@ async def find_due(now: datetime) -> list[DigestJob]:
 
 @DBOS.step()
 async def record(job: DigestJob) -> None:
-    runtime.current().store.add_digest(digest_row(job))
+    runtime.current().store.digests.add(digest_row(job))
 
 
 @DBOS.step()
 async def begin(digest_id: str) -> bool:
     """From here on the digest is being posted: it leaves `/debate schedule list` and can no longer be
     cancelled. False if it was cancelled while it waited."""
-    return await asyncio.to_thread(runtime.current().store.begin_digest, digest_id)
+    return await asyncio.to_thread(runtime.current().store.digests.begin, digest_id)
 
 
 @DBOS.step()
 async def within_budget() -> None:
     """Digests spend from the daily budget debates use (`DOCDEBATE_DAILY_BUDGET_USD`)."""
     rt = runtime.current()
-    spent = await asyncio.to_thread(rt.store.spent_today, datetime.now(UTC))
+    spent = await asyncio.to_thread(rt.store.spending.today, datetime.now(UTC))
     if spent >= rt.settings.daily_budget_usd:
         raise ModelError(
             f"docdebate has used today's budget (${rt.settings.daily_budget_usd:.2f}), so nothing was sent to "
@@ -59,7 +59,7 @@ async def load(job: DigestJob) -> Document:
 async def write(job: DigestJob, document: Document) -> DigestResult:
     rt = runtime.current()
     digest, usage = await write_digest(rt.llm, rt.settings, document, job.meeting)
-    last = rt.store.last_debate_of(doc_key(job.link))
+    last = rt.store.debates.last_done_on(doc_key(job.link))
     changed = last is not None and last.doc_sha256 not in (None, document.sha256)
     return DigestResult(
         document=document,
@@ -93,7 +93,7 @@ async def destinations(job: DigestJob) -> tuple[list[str], str]:
 
 @DBOS.step()
 async def done(digest_id: str, status: str, detail: str, cost_usd: float = 0.0) -> None:
-    runtime.current().store.digest_done(digest_id, status, detail, cost_usd)
+    runtime.current().store.digests.finish(digest_id, status, detail, cost_usd)
 
 
 @DBOS.step()

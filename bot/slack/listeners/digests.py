@@ -129,7 +129,7 @@ async def _zone(user: str) -> ZoneInfo:
 
 
 async def _listing(user: str) -> Mrkdwn:
-    rows = await asyncio.to_thread(runtime.current().store.scheduled_by, user)
+    rows = await asyncio.to_thread(runtime.current().store.digests.scheduled_by, user)
     if not rows:
         return fmt(":calendar: You have no digests scheduled. {}", trusted(USAGE.split("\n", 1)[1]))
     lines = [
@@ -140,14 +140,14 @@ async def _listing(user: str) -> Mrkdwn:
 
 
 async def _cancel(user: str, which: str) -> Mrkdwn:
-    rows = await asyncio.to_thread(runtime.current().store.scheduled_by, user)
+    rows = await asyncio.to_thread(runtime.current().store.digests.scheduled_by, user)
     if not which.isdigit() or not 1 <= int(which) <= len(rows):
         return fmt(
             ":grey_question: Which one? Give its number from `/debate schedule list` (you have {}).",
             len(rows),
         )
     row = rows[int(which) - 1]
-    if not await asyncio.to_thread(runtime.current().store.cancel_digest, row.id, user):
+    if not await asyncio.to_thread(runtime.current().store.digests.cancel, row.id, user):
         return trusted(":grey_question: That digest is no longer scheduled.")
     await workflows.cancel(row.id)
     return fmt(

@@ -23,11 +23,11 @@ def register(app: AsyncApp, settings: Settings) -> None:
             render.recent_debate(
                 row.title, row.link, row.status, row.headline, row.channel_id, row.created_at
             )
-            for row in runtime.current().store.recent_for_user(user)
+            for row in runtime.current().store.debates.recent_for_user(user)
         ]
         upcoming = [
             render.scheduled_digest(row.link, row.channel_id, row.due_at)
-            for row in runtime.current().store.scheduled_by(user)
+            for row in runtime.current().store.digests.scheduled_by(user)
         ]
         personas = list(load_personas(settings.personas_dir).values())
         await client.views_publish(user_id=user, view=render.home_view(personas, recent, upcoming))

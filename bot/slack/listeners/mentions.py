@@ -35,7 +35,9 @@ async def thread_link(client: AsyncWebClient, channel: str, thread_ts: str, text
 
 async def debated(channel: str, thread_ts: str) -> bool:
     """Whether this thread already holds a finished debate (a question to it is then a follow-up)."""
-    found = await asyncio.to_thread(runtime.current().store.latest_result_in_thread, channel, thread_ts)
+    found = await asyncio.to_thread(
+        runtime.current().store.debates.latest_result_in_thread, channel, thread_ts
+    )
     return found is not None
 
 
