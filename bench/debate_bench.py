@@ -4,7 +4,11 @@ Prints, measured in the same run:
 - wall time / critical path of model calls: the critical path is the chain the protocol cannot shorten
   (cache warm-up, then the slowest opening, the slowest rebuttal of each round, the judge), measured from the
   fake's own timestamps. The ratio is our overhead: orchestration, serialisation, waiting on each other.
-- billed input cost / the same calls' input priced with no caching, from the usage the fake reports.
+- billed input cost / the same calls' input priced with no caching, from the usage the fake reports, for three
+  debates side by side (issue 13): the native judge on a service whose cache ignores the structured-output
+  schema (the fake's default, the first-party API as we assume it), the native judge where the schema is part
+  of the cache key (`schema_busts_cache`, as reported of Bedrock: the judge writes the document again), and
+  the text judge (`DOCDEBATE_JUDGE_OUTPUT=text`) on that same service.
 
 Target (issue 2): a ~40k-token document, 3 personas, standard depth: wall <= 1.15x, billed input <= 0.31.
 
@@ -19,6 +23,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,7 +34,15 @@ from bot.debate.protocol import Debate  # noqa: E402
 from bot.llm import LLM  # noqa: E402
 from bot.models import Depth, Document  # noqa: E402
 from bot.sources.text import markdown_sections  # noqa: E402
-from tests.fakes.anthropic_fake import FakeAnthropic  # noqa: E402
+from tests.fakes.anthropic_fake import FakeAnthropic, RequestRecord, prompt_schema  # noqa: E402
+
+JudgeOutput = Literal["native", "text"]
+# (label, judge output, does the schema bust the cache)
+SETUPS: list[tuple[str, JudgeOutput, bool]] = [
+    ("native judge, schema outside the cache key", "native", False),
+    ("native judge, schema busts the cache", "native", True),
+    ("text judge, schema busts the cache", "text", True),
+]
 
 
 def long_document(tokens: int) -> Document:
@@ -58,7 +71,7 @@ def long_document(tokens: int) -> Document:
 
 
 def classify(body: dict) -> str:
-    if body.get("output_config"):
+    if body.get("output_config") or prompt_schema(body) is not None:
         return "judge"
     if body["max_tokens"] == 1:
         return "warm"
@@ -68,8 +81,12 @@ def classify(body: dict) -> str:
     return "opening"
 
 
-async def run_once(fake: FakeAnthropic, document: Document) -> float:
-    settings = Settings(anthropic_api_key="bench", anthropic_base_url=fake.base_url)  # type: ignore[arg-type]
+async def run_once(fake: FakeAnthropic, document: Document, judge_output: JudgeOutput) -> float:
+    settings = Settings(
+        anthropic_api_key="bench",  # type: ignore[arg-type]
+        anthropic_base_url=fake.base_url,
+        judge_output=judge_output,
+    )
     panel = select_panel(load_personas(), list(DEFAULT_PANEL))
     llm = LLM(settings)
     try:
@@ -88,25 +105,31 @@ def main() -> None:
     args = parser.parse_args()
 
     document = long_document(args.tokens)
-    price = Settings().prices["claude-sonnet-5-5"]
+    ratios: list[tuple[str, float, float]] = []
     with FakeAnthropic(api_key=None) as fake:
         fake.latency_s, fake.per_token_s = args.latency, args.per_token
-        wall = asyncio.run(run_once(fake, document))
-        records = [r for r in fake.requests if r.status == 200]
+        for n, (label, judge_output, busts) in enumerate(SETUPS):
+            fake.reset()  # no cache entry carries over from the debate before
+            fake.schema_busts_cache = busts
+            wall = asyncio.run(run_once(fake, document, judge_output))
+            records = [r for r in fake.requests if r.status == 200]
+            if n == 0:
+                print_wall_time(document, records, wall)
+            ratios.append((label, *billed_and_uncached(records)))
+    for label, billed, uncached in ratios:
+        print(
+            f"billed input cost / uncached input cost, {label}: ${billed / 1e6:.4f} / ${uncached / 1e6:.4f} = "
+            f"{billed / uncached:.3f}"
+        )
+    print("(target <= 0.31)")
 
+
+def print_wall_time(document: Document, records: list[RequestRecord], wall: float) -> None:
     stages: dict[str, float] = {}
     for record in records:
         stage = classify(record.body)
         stages[stage] = max(stages.get(stage, 0.0), record.finished - record.started)
     critical = sum(stages.values())
-
-    billed = uncached = 0.0
-    for record in records:
-        u = record.usage
-        written, read = u.get("cache_creation_input_tokens") or 0, u.get("cache_read_input_tokens") or 0
-        billed += u["input_tokens"] * price.input + written * price.cache_write + read * price.cache_read
-        uncached += (u["input_tokens"] + written + read) * price.input
-
     print(
         f"document: ~{len(document.text) // 4:,} tokens; {len(records)} model calls; stages: "
         + ", ".join(f"{k} {v:.2f}s" for k, v in stages.items())
@@ -115,10 +138,18 @@ def main() -> None:
         f"wall time / critical path of model calls: {wall:.2f}s / {critical:.2f}s = {wall / critical:.3f}  "
         "(target <= 1.15)"
     )
-    print(
-        f"billed input cost / uncached input cost: ${billed / 1e6:.4f} / ${uncached / 1e6:.4f} = "
-        f"{billed / uncached:.3f}  (target <= 0.31)"
-    )
+
+
+def billed_and_uncached(records: list[RequestRecord]) -> tuple[float, float]:
+    """The calls' input cost as billed, and the same tokens at the uncached input price (both in $ x 1e6)."""
+    price = Settings().prices["claude-sonnet-5-5"]
+    billed = uncached = 0.0
+    for record in records:
+        u = record.usage
+        written, read = u.get("cache_creation_input_tokens") or 0, u.get("cache_read_input_tokens") or 0
+        billed += u["input_tokens"] * price.input + written * price.cache_write + read * price.cache_read
+        uncached += (u["input_tokens"] + written + read) * price.input
+    return billed, uncached
 
 
 if __name__ == "__main__":

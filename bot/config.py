@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         description="Model for the judge (DOCDEBATE_JUDGE_MODEL). Unset: the persona model, which keeps the "
         "document cache warm for the judge; another model re-reads the document at full price.",
     )
+    judge_output: Literal["native", "text"] = Field(
+        default="native",
+        description="How the judge returns the verdict (DOCDEBATE_JUDGE_OUTPUT): `native` structured output "
+        "(output_config.format), or `text`: JSON asked for after the cached prefix, parsed and validated here "
+        "(one repair call if it does not validate), for a service where a schema misses the prompt cache.",
+    )
     prices: dict[str, ModelPrice] = Field(default_factory=_default_prices)
     llm_max_retries: int = Field(default=6, ge=0, le=20)
     llm_call_timeout_s: float = Field(default=180.0, gt=0, description="One model call, retries excluded.")

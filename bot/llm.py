@@ -5,6 +5,10 @@ Every call of a debate sends the same first system block: the debate rules and t
 turns and the judge read one cached prefix. `warm()` writes that prefix once before the fan-out; without it,
 parallel calls would each pay for writing the same cache entry.
 
+Structured output comes two ways: native (`structured`, the schema in `output_config.format`), or asked for in
+the prompt's uncached tail and validated here (`structured_in_text`), for a service on which a request's schema
+is part of its cache key, so that a native call would write the document to the cache again.
+
 Retries: `bot.retries.model` (tenacity; the SDK's own retries are off so that each wait can be announced to
 the caller's `on_retry`).
 """
@@ -12,6 +16,7 @@ the caller's `on_retry`).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,9 +24,9 @@ from typing import TypeVar
 
 import anthropic
 from anthropic import AsyncAnthropic
-from anthropic.types import MessageParam, TextBlockParam
+from anthropic.types import MessageParam, TextBlockParam, UserMessageParam
 from anthropic.types import Usage as ApiUsage
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying
 
 from bot.config import Settings
@@ -33,6 +38,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
 TextSink = Callable[[str], Awaitable[None]]
+Repair = Callable[[str, str], str]  # (the answer, what is wrong with it) -> the task's repair request
+
+_JSON_FENCE = re.compile(r"```(?:json)?[ \t]*\n(.*?)\n[ \t]*```", re.DOTALL | re.IGNORECASE)
 
 # The API will not cache a prefix shorter than this (Sonnet-class models); below it, warming is wasted.
 MIN_CACHEABLE_TOKENS = 1024
@@ -58,6 +66,16 @@ class Prompt:
         if self.system_tail:
             blocks.append({"type": "text", "text": self.system_tail})
         return blocks
+
+    def then(self, text: str) -> Prompt:
+        """The same prompt with `text` as one more block of its last turn, the user's task (uncached tail)."""
+        *earlier, last = self.messages
+        if last["role"] != "user":
+            raise ValueError("only a prompt that ends in the user's turn can be followed")
+        task = last["content"]
+        blocks = [TextBlockParam(type="text", text=task)] if isinstance(task, str) else list(task)
+        turn: UserMessageParam = {"role": "user", "content": [*blocks, {"type": "text", "text": text}]}
+        return Prompt(self.cached_system, self.system_tail, [*earlier, turn])
 
 
 class LLM:
@@ -185,6 +203,50 @@ class LLM:
                 "or a shorter document"
             )
         return message.parsed_output, self.usage(model, message.usage)
+
+    async def structured_in_text(
+        self,
+        model: str,
+        prompt: Prompt,
+        max_tokens: int,
+        output: type[T],
+        repair: Repair,
+        on_retry: RetryListener | None = None,
+    ) -> tuple[T, Usage]:
+        """One call whose answer is an instance of `output`, as JSON in plain text (the prompt asks for it).
+
+        An answer that does not validate gets one repair call: the same prompt, then `repair(answer, error)`.
+        """
+        answer, usage = await self.stream_text(model, prompt, max_tokens, on_retry=on_retry)
+        try:
+            return _parse_json(answer, output), usage
+        except ValidationError as exc:
+            error = _brief(exc)
+        log.info("the %s answer did not validate (%s): one repair call", output.__name__, error)
+        answer, repaired = await self.stream_text(
+            model, prompt.then(repair(answer, error)), max_tokens, on_retry=on_retry
+        )
+        try:
+            return _parse_json(answer, output), usage + repaired
+        except ValidationError as exc:
+            raise ModelError(
+                f"the model's answer was not a valid {output.__name__} even after a repair ({_brief(exc)}): "
+                "try again"
+            ) from exc
+
+
+def _parse_json(answer: str, output: type[T]) -> T:
+    """`output` from a JSON answer, which may sit in a Markdown code fence."""
+    fenced = _JSON_FENCE.search(answer)
+    return output.model_validate_json(fenced.group(1) if fenced else answer.strip())
+
+
+def _brief(exc: ValidationError, most: int = 3) -> str:
+    """What is wrong, in one line: the first few errors by where they are."""
+    errors = exc.errors(include_url=False, include_input=False)
+    parts = [f"{'.'.join(map(str, e['loc'])) or 'the answer'}: {e['msg']}" for e in errors[:most]]
+    more = f" and {len(errors) - most} more" if len(errors) > most else ""
+    return "; ".join(parts) + more
 
 
 def _refuse_refusals(stop_reason: str | None) -> None:

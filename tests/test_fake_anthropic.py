@@ -317,6 +317,43 @@ async def test_concurrent_cold_requests_each_pay_for_a_write(
     assert fake.total_usage()["cache_creation_input_tokens"] == 2 * tokens(SYSTEM_TEXT)
 
 
+@pytest.mark.parametrize("busts", [False, True])
+async def test_a_structured_request_misses_the_cache_when_its_schema_busts_it(
+    fake: FakeAnthropic, client: anthropic.AsyncAnthropic, busts: bool
+) -> None:
+    fake.schema_busts_cache = busts
+    system_tokens = tokens(SYSTEM_TEXT)
+    plain = await client.messages.create(
+        model=MODEL, max_tokens=300, system=cached_system(), messages=user(PROMPT)
+    )
+    structured = await client.messages.parse(
+        model=MODEL, max_tokens=8000, system=cached_system(), messages=user("Judge it."), output_format=Review
+    )
+    plain_again = await client.messages.create(
+        model=MODEL, max_tokens=300, system=cached_system(), messages=user("Persona: cfo")
+    )
+
+    assert plain.usage.cache_creation_input_tokens == system_tokens
+    read, written = structured.usage.cache_read_input_tokens, structured.usage.cache_creation_input_tokens
+    assert (read, written) == ((0, system_tokens) if busts else (system_tokens, 0))
+    assert plain_again.usage.cache_read_input_tokens == system_tokens
+    assert plain_again.usage.cache_creation_input_tokens == 0
+    assert fake.total_usage()["cache_creation_input_tokens"] == system_tokens * (2 if busts else 1)
+
+
+async def test_json_asked_for_in_the_prompt_is_answered_in_a_fence(client: anthropic.AsyncAnthropic) -> None:
+    schema = json.dumps(Review.model_json_schema())
+    ask = f"Judge it. Answer with only JSON matching:\n<json-schema>\n{schema}\n</json-schema>"
+    message = await client.messages.create(
+        model=MODEL, max_tokens=8000, system=cached_system(), messages=user(ask)
+    )
+
+    fenced = re.fullmatch(r"```json\n(.*)\n```", text_of(message), re.DOTALL)
+    assert fenced is not None
+    review = Review.model_validate_json(fenced.group(1))
+    assert review.findings and all(f.quote.text in DOC for f in review.findings)
+
+
 # ---- errors ----
 
 

@@ -7,13 +7,14 @@ task and the transcript so far are the user message.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 import jinja2
 
 from bot.depth import Depth
 from bot.llm import Prompt
-from bot.models import Document, Persona, Turn
+from bot.models import Document, Persona, Turn, Verdict
 from bot.resources import resource_dir
 
 OPENING_WORDS = {Depth.QUICK: 220, Depth.STANDARD: 320, Depth.DEEP: 420}
@@ -79,3 +80,14 @@ class DebatePrompts:
         role = render("judge.md.j2", panel=self.panel, focus=self.focus)
         task = render("judge_task.md.j2", panel=self.panel, transcript=transcript)
         return Prompt(self.cached_system, role, [{"role": "user", "content": task}])
+
+    @staticmethod
+    def judge_in_text(judge: Prompt) -> Prompt:
+        """The judge's prompt asking for the verdict as JSON in text; the schema is in the uncached tail."""
+        schema = json.dumps(Verdict.model_json_schema(), indent=1)
+        return judge.then(render("judge_text.md.j2", schema=schema))
+
+    @staticmethod
+    def judge_repair(answer: str, error: str) -> str:
+        """What follows `judge_in_text` when its answer did not validate."""
+        return render("judge_text_repair.md.j2", answer=answer, error=error)

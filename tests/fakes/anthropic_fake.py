@@ -29,6 +29,9 @@ Faithful to the real service (checked against the SDK's types, `_streaming.py` a
   visible to other requests only once its response has started (streaming: `message_start`), so
   concurrent cold requests all pay for a write. Entries live `cache_ttl_s` (or `cache_ttl_1h_s` for
   `ttl: "1h"`) from last use. Top-level `cache_control` marks the last block.
+  With `schema_busts_cache` the `output_config.format` schema is part of every key, in front of the
+  blocks (as Bedrock users report of the real service): a structured-output request neither reads what
+  plain requests cached nor is read by them, and writes its own entry.
 * `max_tokens` cuts the output (`stop_reason: "max_tokens"`, also for structured output, which then no
   longer parses), `stop_sequences` cut it with `stop_reason: "stop_sequence"`.
 
@@ -41,7 +44,9 @@ Simplified:
   `not_found_error` "model: NAME", as the API answers), with one `min_cache_tokens` for all models.
 * Structured output is generated from the JSON schema (not produced by a model) and always conforms to
   it; `pattern` is not honoured. Constraints the SDK moved into `description` (`{minLength: 3}`) are.
-* Text is canned, deterministic given `seed` and the request body: see `default_responder`.
+* Text is canned, deterministic given `seed` and the request body: see `default_responder`. A request
+  without `output_config` whose messages hold a JSON schema in `<json-schema>...</json-schema>` (JSON
+  asked for in the prompt) is answered with conforming JSON in a ```json fence; `prompt_schema` finds it.
 * `/v1/messages` requests are recorded in `requests`; `count_tokens` calls apart, in `count_tokens_calls`
   (its own failures are queued with `fail_count_tokens_next`); `/v1/models` is served but not recorded.
 """
@@ -450,6 +455,20 @@ def output_schema(body: JSON) -> JSON | None:
     return None
 
 
+_PROMPT_SCHEMA = re.compile(r"<json-schema>\s*(\{.*?\})\s*</json-schema>", re.DOTALL)
+
+
+def prompt_schema(body: JSON) -> JSON | None:
+    """The JSON schema a request's messages ask the answer to match (the last `<json-schema>` element)."""
+    _, messages = prompt_texts(body)
+    for found in reversed(_PROMPT_SCHEMA.findall(messages)):
+        with contextlib.suppress(ValueError):
+            schema = json.loads(found)
+            if isinstance(schema, dict):
+                return schema
+    return None
+
+
 def schema_tokens(body: JSON) -> int:
     schema = output_schema(body)
     return count_tokens(json.dumps(schema)) if schema is not None else 0
@@ -481,9 +500,12 @@ class CachePlan:
         return self.prompt_tokens - self.read_tokens - self.creation_tokens
 
 
-def prefix_keys(model: str, blocks: list[PromptBlock]) -> list[str]:
-    """The cache key of the prefix ending at each block: model plus the content of every block up to it."""
+def prefix_keys(model: str, blocks: list[PromptBlock], schema: JSON | None = None) -> list[str]:
+    """The cache key of the prefix ending at each block: model (and `schema`, if given) plus the content of
+    every block up to it."""
     digest = hashlib.sha256(model.encode())
+    if schema is not None:
+        digest.update(b"\x1d" + json.dumps(schema, sort_keys=True, separators=(",", ":")).encode())
     keys = []
     for block in blocks:
         digest.update(b"\x1e" + block.identity.encode())
@@ -513,9 +535,19 @@ class PromptCache:
             del self._entries[key]
 
     def plan(
-        self, model: str, blocks: list[PromptBlock], *, min_tokens: int, ttl_5m_s: float, ttl_1h_s: float
+        self,
+        model: str,
+        blocks: list[PromptBlock],
+        *,
+        min_tokens: int,
+        ttl_5m_s: float,
+        ttl_1h_s: float,
+        schema: JSON | None = None,
     ) -> CachePlan:
-        """Look up the longest cached prefix (refreshing it) and work out which breakpoints get written."""
+        """Look up the longest cached prefix (refreshing it) and work out which breakpoints get written.
+
+        A `schema` goes into every key in front of the blocks (see `FakeAnthropic.schema_busts_cache`).
+        """
         cumulative: list[int] = []
         total = 0
         for block in blocks:
@@ -525,7 +557,7 @@ class PromptCache:
         breakpoints = [i for i, block in enumerate(blocks) if block.cache_control is not None]
         if not breakpoints:
             return plan
-        keys = prefix_keys(model, blocks)
+        keys = prefix_keys(model, blocks, schema)
         now = self._clock()
         read_at = -1
         with self._lock:
@@ -1028,7 +1060,8 @@ def review_text(picker: ContentPicker) -> str:
 def default_responder(
     body: JSON, *, seed: int = 0, fabricated_quote_rate: float = 0.0, persona_names: list[str] | None = None
 ) -> str:
-    """Canned assistant text for a request: schema-conforming JSON with `output_config.format`, else a review.
+    """Canned assistant text for a request: schema-conforming JSON with `output_config.format`, the same in a
+    ```json fence when the messages ask for JSON matching a `<json-schema>` (`prompt_schema`), else a review.
 
     Quotes are verbatim sentences (or clauses of 6+ words) of the document in the prompt (the first
     `<document...>` element, else the system text); with probability `fabricated_quote_rate` a quote is
@@ -1040,6 +1073,9 @@ def default_responder(
     schema = output_schema(body)
     if schema is not None:
         return json.dumps(SchemaValueGenerator(schema, picker).generate())
+    schema = prompt_schema(body)
+    if schema is not None:
+        return f"```json\n{json.dumps(SchemaValueGenerator(schema, picker).generate(), indent=2)}\n```"
     return review_text(picker)
 
 
@@ -1164,7 +1200,8 @@ class FakeAnthropic(LoopbackServer):
     Mutable attributes (read per request): `api_key`, `responder`, `seed`, `latency_s`, `per_token_s`,
     `min_cache_tokens`, `cache_ttl_s`, `cache_ttl_1h_s`, `fabricated_quote_rate`, `persona_names`,
     `strict_roles` (reject consecutive same-role turns, which the API itself combines), `models` (None:
-    any model name; else the set of known ones).
+    any model name; else the set of known ones), `schema_busts_cache` (a request's structured-output schema
+    is part of its cache keys, in front of the prompt).
     """
 
     max_request_bytes = MAX_REQUEST_BYTES
@@ -1184,6 +1221,7 @@ class FakeAnthropic(LoopbackServer):
         persona_names: list[str] | None = None,
         strict_roles: bool = False,
         models: Iterable[str] | None = None,
+        schema_busts_cache: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -1199,6 +1237,7 @@ class FakeAnthropic(LoopbackServer):
         self.fabricated_quote_rate = fabricated_quote_rate
         self.persona_names = persona_names
         self.strict_roles = strict_roles
+        self.schema_busts_cache = schema_busts_cache
         self.models: set[str] | None = set(models) if models is not None else None
         self._count_tokens_failures: list[FakeError] = []
         self._count_tokens_calls: list[JSON] = []
@@ -1537,6 +1576,7 @@ class FakeAnthropic(LoopbackServer):
             min_tokens=self.min_cache_tokens,
             ttl_5m_s=self.cache_ttl_s,
             ttl_1h_s=self.cache_ttl_1h_s,
+            schema=output_schema(body) if self.schema_busts_cache else None,
         )
         stream_failure = self._take_stream_failure() if body.get("stream") else None
         return _Reply(
