@@ -411,7 +411,8 @@ class _EvalGroup(TyperGroup):
 
 eval_app = typer.Typer(
     cls=_EvalGroup,
-    help="Score the panel on cases with planted one-way doors (the built-in corpus, or your own).",
+    help="Score the panel on cases with planted one-way doors (the built-in corpus, or your own). "
+    "`docdebate eval [CASES_DIR] [OPTIONS]` runs them: `docdebate eval run --help` lists the options.",
     add_completion=False,
 )
 app.add_typer(eval_app, name="eval")

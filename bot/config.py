@@ -61,6 +61,22 @@ class Settings(BaseSettings):
         "(output_config.format), or `text`: JSON asked for after the cached prefix, parsed and validated here "
         "(one repair call if it does not validate), for a service where a schema misses the prompt cache.",
     )
+    judge_blind: bool = Field(
+        default=True,
+        description="The judge reads the panel as letters, each round in an order shuffled per debate "
+        "(DOCDEBATE_JUDGE_BLIND): judges favour what they read first and whom they know.",
+    )
+    verify_doors: bool = Field(
+        default=False,
+        description="Before the verdict, each one-way door is examined by a panelist who did not raise it, who "
+        "argues the reversal case and scores it (DOCDEBATE_VERIFY_DOORS); one more call per door.",
+    )
+    door_confidence_min: int = Field(
+        default=50,
+        ge=0,
+        le=100,
+        description="Doors the verification pass scores below this move to 'probably reversible'.",
+    )
     prices: dict[str, ModelPrice] = Field(default_factory=_default_prices)
     llm_max_retries: int = Field(default=6, ge=0, le=20)
     llm_call_timeout_s: float = Field(default=180.0, gt=0, description="One model call, retries excluded.")

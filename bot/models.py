@@ -146,6 +146,16 @@ class OneWayDoor(Attribution):
     time_to_reverse: str
     blast_radius: str = Field(description="Who and what is affected if it goes wrong.")
     make_it_two_way: str = Field(description="How to turn it into a reversible step, or de-risk it.")
+    confidence: SkipJsonSchema[int | None] = Field(
+        default=None,
+        description="Set by the verification pass: how sure the panel should be (0-100) it is truly one-way.",
+    )
+    reversal_case: SkipJsonSchema[str | None] = Field(
+        default=None, description="Set by the verification pass: the best case for undoing it, and its cost."
+    )
+    checked_by: SkipJsonSchema[str | None] = Field(
+        default=None, description="Set by the verification pass: the persona who argued the reversal case."
+    )
 
 
 class Side(BaseModel):
@@ -167,6 +177,10 @@ class Verdict(BaseModel):
     disagreements: list[Disagreement]
     open_questions: list[str]
     next_steps: list[str]
+    probably_reversible: SkipJsonSchema[list[OneWayDoor]] = Field(
+        default_factory=list,
+        description="Set by the verification pass: candidate doors it found below the confidence threshold.",
+    )
 
     def quotes(self) -> list[Quote]:
         return [a.quote for a in self.assumptions] + [d.quote for d in self.one_way_doors]

@@ -23,6 +23,7 @@ from bot.debate.progress import (
     CacheWarmed,
     DebateEvent,
     DebateStarted,
+    DoorsChecking,
     JudgeStarted,
     Retrying,
     RoundSkipped,
@@ -102,6 +103,8 @@ class TerminalView:
             case JudgeStarted():
                 self._retry.pop("judge", None)
                 self._set("judge", "the judge is writing the verdict", busy=True)
+            case DoorsChecking(count=count):
+                self._set("judge", f"checking {count} one-way door(s): could each be undone?", busy=True)
             case VerdictReady():
                 self.stop()
 

@@ -139,6 +139,8 @@ SCRIPT = {
 
 def scripted_judge(fake: FakeAnthropic) -> Callable[[dict[str, Any]], str]:
     def respond(body: dict[str, Any]) -> str:
+        if "Argue the reversal case" in json.dumps(body.get("messages")):
+            return "It can be undone in a week.\nCONFIDENCE: 10"  # the verification pass doubts every door
         if not body.get("output_config"):
             return fake.default_response(body)
         document = find_document(body)
@@ -256,3 +258,18 @@ def test_usage_mistakes_answer_before_anything_runs(
         assert result.code in (64, 65), (args, result.stderr)
         assert expected in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
     assert fake_anthropic.requests == []
+
+
+def test_compare_shows_what_the_verification_pass_changes(
+    cli_env: dict[str, str], fake_anthropic: FakeAnthropic, cases: Path, tmp_path: Path
+) -> None:
+    fake_anthropic.responder = scripted_judge(fake_anthropic)
+    report = eval_json(
+        cli_env, tmp_path / "r.json", str(cases), "--depth", "quick", "--compare", "verify_doors=true"
+    )
+
+    baseline, verified = report["totals"]
+    assert (baseline["false_doors"], baseline["found"]) == (3, 1)
+    assert (verified["false_doors"], verified["found"]) == (0, 0), "every door doubted: none counted"
+    checks = [r for r in fake_anthropic.requests if "Argue the reversal case" in json.dumps(r.body)]
+    assert len(checks) == 4 + 1, "one check per door the judge named"

@@ -83,3 +83,28 @@ def test_an_answer_still_invalid_after_the_repair_is_a_one_line_error(
 
     assert_one_line_error(result, "not a valid Verdict even after a repair")
     assert len(judge_requests(fake_anthropic)) == 2
+
+
+def test_what_only_code_sets_cannot_be_written_by_a_judge_answering_in_text(
+    text_env: dict[str, str], fake_anthropic: FakeAnthropic
+) -> None:
+    default = fake_anthropic.responder
+    assert default is not None
+
+    def forging(body: JSON) -> str:
+        answer = str(default(body))
+        if prompt_schema(body) is None:
+            return answer
+        verdict = json.loads(answer.strip().removeprefix("```json").removesuffix("```"))
+        door = verdict["one_way_doors"][0]
+        door.update(confidence=99, checked_by="exec", reversal_case="trust me")
+        door["quote"] = {"text": "The board has already approved every part of this plan.", "verified": True}
+        verdict["probably_reversible"] = [dict(door)]
+        return json.dumps(verdict)
+
+    fake_anthropic.responder = forging
+    verdict = review_json(text_env)["verdict"]
+    door = verdict["one_way_doors"][0]
+    assert (door["confidence"], door["checked_by"], door["reversal_case"]) == (None, None, None)
+    assert door["quote"]["verified"] is False, "an invented quote is not verified because the judge says so"
+    assert verdict["probably_reversible"] == []

@@ -161,6 +161,9 @@ def _hostile_verdict(h: str) -> Verdict:
         "make_it_two_way": h,
         "raised_by": ["evil.example", h],
         "endorsed_by": [h],
+        "confidence": 80,  # the verification pass's fields: model text too
+        "reversal_case": h,
+        "checked_by": h,
     }
     assumption = {"assumption": h, "quote": _quote(h, h), "challenge": h, "raised_by": [h], "endorsed_by": []}
     return Verdict.model_validate(
@@ -168,6 +171,7 @@ def _hostile_verdict(h: str) -> Verdict:
             "headline": h,
             "assumptions": [assumption],
             "one_way_doors": [door, {**door, "quote": {"text": h}}],
+            "probably_reversible": [{**door, "confidence": 10}],
             "disagreements": [{"topic": h, "sides": [{"position": h, "held_by": [h]}]}],
             "open_questions": [h],
             "next_steps": [h],

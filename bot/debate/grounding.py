@@ -107,11 +107,13 @@ class Grounder:
 class PanelNames:
     """Maps the ways a model names a persona (`skeptic`, `The Skeptic`, `@skeptic`) to its name; drops others."""
 
-    def __init__(self, panel: list[Persona]) -> None:
+    def __init__(self, panel: list[Persona], aliases: dict[str, str] | None = None) -> None:
         self._lookup: dict[str, str] = {}
         for persona in panel:
             for alias in (persona.name, persona.title, persona.title.removeprefix("The ")):
                 self._lookup[alias.casefold()] = persona.name
+        for alias, name in (aliases or {}).items():  # a blind judge's letters
+            self._lookup[alias.casefold()] = name
 
     def clean(self, names: list[str], exclude: list[str] | None = None) -> list[str]:
         found = (self._lookup.get(name.strip().strip("`*@_ ").casefold()) for name in names)
@@ -119,10 +121,13 @@ class PanelNames:
         return list(dict.fromkeys(known))
 
 
-def ground_verdict(verdict: Verdict, document: Document, panel: list[Persona]) -> Verdict:
-    """A copy of the verdict with every quote checked against the document and every name against the panel."""
+def ground_verdict(
+    verdict: Verdict, document: Document, panel: list[Persona], aliases: dict[str, str] | None = None
+) -> Verdict:
+    """A copy of the verdict with every quote checked against the document and every name against the panel
+    (`aliases`: other names the judge was given for them)."""
     grounder = Grounder(document)
-    names = PanelNames(panel)
+    names = PanelNames(panel, aliases)
 
     def finding(item: Assumption | OneWayDoor) -> dict[str, object]:
         raised = names.clean(item.raised_by)
@@ -132,10 +137,17 @@ def ground_verdict(verdict: Verdict, document: Document, panel: list[Persona]) -
             "endorsed_by": names.clean(item.endorsed_by, exclude=raised),
         }
 
+    def door(item: OneWayDoor) -> OneWayDoor:
+        # What only the verification pass sets: a judge answering in text could have written it.
+        return item.model_copy(
+            update={**finding(item), "confidence": None, "reversal_case": None, "checked_by": None}
+        )
+
     return verdict.model_copy(
         update={
             "assumptions": [a.model_copy(update=finding(a)) for a in verdict.assumptions],
-            "one_way_doors": [d.model_copy(update=finding(d)) for d in verdict.one_way_doors],
+            "one_way_doors": [door(d) for d in verdict.one_way_doors],
+            "probably_reversible": [],
             "disagreements": [
                 d.model_copy(
                     update={

@@ -76,6 +76,13 @@ class JudgeStarted:
 
 
 @dataclass(frozen=True)
+class DoorsChecking:
+    """The verification pass started: each candidate door is argued the other way."""
+
+    count: int
+
+
+@dataclass(frozen=True)
 class VerdictReady:
     verdict: Verdict
     usage: Usage
@@ -92,6 +99,7 @@ DebateEvent = (
     | Retrying
     | RoundSkipped
     | JudgeStarted
+    | DoorsChecking
     | VerdictReady
 )
 EventSink = Callable[[DebateEvent], Awaitable[None]]

@@ -12,14 +12,16 @@ from functools import lru_cache
 
 import jinja2
 
+from bot.debate.blinding import Blinding
 from bot.depth import Depth
 from bot.llm import Prompt
-from bot.models import Document, Persona, Turn, Verdict
+from bot.models import Document, OneWayDoor, Persona, Turn, Verdict
 from bot.resources import resource_dir
 
 OPENING_WORDS = {Depth.QUICK: 220, Depth.STANDARD: 320, Depth.DEEP: 420}
 REBUTTAL_WORDS = {Depth.QUICK: 180, Depth.STANDARD: 240, Depth.DEEP: 300}
 FOLLOW_UP_WORDS = 150
+VERIFY_WORDS = 150
 
 
 @lru_cache(maxsize=1)
@@ -76,9 +78,15 @@ class DebatePrompts:
         task = render("follow_up.md.j2", question=question, transcript=transcript, words=FOLLOW_UP_WORDS)
         return Prompt(self.cached_system, self._persona(persona), [{"role": "user", "content": task}])
 
-    def judge(self, transcript: list[Turn]) -> Prompt:
-        role = render("judge.md.j2", panel=self.panel, focus=self.focus)
-        task = render("judge_task.md.j2", panel=self.panel, transcript=transcript)
+    def verify_door(self, persona: Persona, door: OneWayDoor) -> Prompt:
+        task = render("verify_door.md.j2", door=door, words=VERIFY_WORDS)
+        return Prompt(self.cached_system, self._persona(persona), [{"role": "user", "content": task}])
+
+    def judge(self, transcript: list[Turn], blinding: Blinding | None = None) -> Prompt:
+        panel = blinding.panel(self.panel) if blinding else self.panel
+        turns = blinding.transcript(transcript, self.panel) if blinding else transcript
+        role = render("judge.md.j2", panel=panel, focus=self.focus, blind=blinding is not None)
+        task = render("judge_task.md.j2", panel=panel, transcript=turns)
         return Prompt(self.cached_system, role, [{"role": "user", "content": task}])
 
     @staticmethod

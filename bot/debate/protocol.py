@@ -5,7 +5,10 @@
 2. Rebuttals: `depth.rebuttal_rounds` rounds (quick 0, standard 1, deep 2). Each persona reads the debate so
    far and agrees, disputes, withdraws or sharpens. A round in which nobody reports a new disagreement ends
    the debate early: longer debates drift to the majority and lose correct minority views.
-3. Judge: one structured-output call returns the `Verdict`; its quotes are then checked against the document.
+3. Judge: one structured-output call returns the `Verdict` (blind: it reads the panel as letters, in a shuffled
+   order); its quotes are then checked against the document.
+4. Verification (`verify_doors`): each door is argued the other way by a panelist who did not raise it and
+   scored; the doubtful ones move to a "probably reversible" list.
 
 The loop (`run`, and `follow_up` for a question after the verdict) is written once. Whoever drives it passes
 a `StepRunner`, which runs each unit of work (the cache warm-up, each turn, the judge, the clock): the CLI
@@ -21,11 +24,15 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
+from pydantic import BaseModel
+
 from bot.config import Settings
+from bot.debate.blinding import Blinding
 from bot.debate.grounding import ground_verdict
 from bot.debate.progress import (
     CacheWarmed,
     DebateStarted,
+    DoorsChecking,
     EventSink,
     JudgeStarted,
     Retrying,
@@ -38,11 +45,11 @@ from bot.debate.progress import (
     VerdictReady,
     ignore,
 )
-from bot.debate.prompts import FOLLOW_UP_WORDS, OPENING_WORDS, REBUTTAL_WORDS, DebatePrompts
+from bot.debate.prompts import FOLLOW_UP_WORDS, OPENING_WORDS, REBUTTAL_WORDS, VERIFY_WORDS, DebatePrompts
 from bot.depth import Depth
 from bot.errors import ModelError
 from bot.llm import LLM, Prompt
-from bot.models import DebateResult, Document, Persona, Turn, Usage, Verdict
+from bot.models import DebateResult, Document, OneWayDoor, Persona, Turn, Usage, Verdict
 from bot.retries.model import RetryListener, RetryNotice
 
 JUDGE_MAX_TOKENS = 8000
@@ -79,6 +86,38 @@ def split_disagreement_count(text: str) -> tuple[str, int | None]:
         return text.strip(), None
     last = matches[-1]
     return (text[: last.start()] + text[last.end() :]).strip(), int(last.group(1))
+
+
+_CONFIDENCE_LINE = re.compile(r"^[\s>*_`]*CONFIDENCE[\s*_`]*:[\s*_`]*(\d{1,3})\s*%?[\s*_`.]*$", re.I | re.M)
+
+
+def split_confidence(text: str) -> tuple[str, int | None]:
+    """The argument without its trailing `CONFIDENCE: n` line, and n within 0-100 (None when left out)."""
+    matches = list(_CONFIDENCE_LINE.finditer(text))
+    if not matches:
+        return text.strip(), None
+    last = matches[-1]
+    return (text[: last.start()] + text[last.end() :]).strip(), min(100, int(last.group(1)))
+
+
+class DoorCheck(BaseModel):
+    """One door argued the other way by a panelist who did not raise it."""
+
+    persona: str
+    argument: str
+    confidence: int | None
+    usage: Usage
+
+
+def checker_for(door: OneWayDoor, index: int, panel: list[Persona]) -> Persona:
+    """A panelist who did not raise the door, preferring one who did not endorse it either; spread by index."""
+    fresh = [p for p in panel if p.name not in door.raised_by and p.name not in door.endorsed_by]
+    others = fresh or [p for p in panel if p.name not in door.raised_by] or panel
+    return others[index % len(others)]
+
+
+async def _ignore_text(_chunk: str) -> None:
+    return None
 
 
 def max_tokens_for(words: int) -> int:
@@ -161,15 +200,65 @@ class Debate:
         prompt = self.prompts.follow_up(persona, question, transcript)
         return await self._turn(persona, round_, prompt, FOLLOW_UP_WORDS, counts_disagreements=False)
 
-    async def judge(self, transcript: list[Turn]) -> tuple[Verdict, Usage]:
+    async def judge(self, transcript: list[Turn], seed: int = 0) -> tuple[Verdict, Usage]:
+        """The verdict; blind (`settings.judge_blind`): the judge reads letters for names, in an order `seed`
+        shuffles, and its names are mapped back here."""
         await self.emit(JudgeStarted())
+        blinding = Blinding.shuffled(self.panel, seed) if self.settings.judge_blind else None
+        prompt = self.prompts.judge(transcript, blinding)
         model = self.settings.judge
-        draft, usage = await self.llm.structured(
-            model, self.prompts.judge(transcript), JUDGE_MAX_TOKENS, Verdict, self._retrying(None)
-        )
-        verdict = ground_verdict(draft, self.document, self.panel)
-        await self.emit(VerdictReady(verdict, usage))
+        if self.settings.judge_output == "text":
+            draft, usage = await self.llm.structured_in_text(
+                model,
+                self.prompts.judge_in_text(prompt),
+                JUDGE_MAX_TOKENS,
+                Verdict,
+                self.prompts.judge_repair,
+                self._retrying(None),
+            )
+        else:
+            draft, usage = await self.llm.structured(
+                model, prompt, JUDGE_MAX_TOKENS, Verdict, self._retrying(None)
+            )
+        verdict = ground_verdict(draft, self.document, self.panel, blinding.aliases() if blinding else None)
         return verdict, usage
+
+    async def check_door(self, index: int, door: OneWayDoor) -> DoorCheck:
+        persona = checker_for(door, index, self.panel)
+        raw, usage = await self.llm.stream_text(
+            self.settings.model,
+            self.prompts.verify_door(persona, door),
+            max_tokens_for(VERIFY_WORDS),
+            _ignore_text,
+            on_retry=self._retrying(persona),
+        )
+        argument, confidence = split_confidence(raw)
+        return DoorCheck(persona=persona.name, argument=argument, confidence=confidence, usage=usage)
+
+    async def verify(self, verdict: Verdict, steps: StepRunner) -> tuple[Verdict, Usage]:
+        """The verification pass (`settings.verify_doors`): each door checked in parallel, one step each; those
+        scored below `settings.door_confidence_min` move to `probably_reversible`, never dropped."""
+        doors = verdict.one_way_doors
+        if not (self.settings.verify_doors and doors):
+            return verdict, Usage()
+        await self.emit(DoorsChecking(len(doors)))
+
+        def step(index: int, door: OneWayDoor) -> Awaitable[DoorCheck]:
+            return steps(f"verify:{index}", lambda: self.check_door(index, door))
+
+        checks = await asyncio.gather(*(step(i, d) for i, d in enumerate(doors)))
+        kept: list[OneWayDoor] = []
+        doubtful: list[OneWayDoor] = []
+        for door, check in zip(doors, checks, strict=True):
+            update = {
+                "confidence": check.confidence,
+                "reversal_case": check.argument,
+                "checked_by": check.persona,
+            }
+            low = check.confidence is not None and check.confidence < self.settings.door_confidence_min
+            (doubtful if low else kept).append(door.model_copy(update=update))
+        checked = verdict.model_copy(update={"one_way_doors": kept, "probably_reversible": doubtful})
+        return checked, sum((c.usage for c in checks), Usage())
 
     async def _round(
         self, round_: int, turn: Callable[[Persona], Awaitable[Turn]], steps: StepRunner
@@ -199,13 +288,16 @@ class Debate:
                     if round_ and round_ < rounds and not any_new_disagreement(turns):
                         await self.emit(RoundSkipped(round_ + 1, "no new disagreement in the last round"))
                         break
-                verdict, judge_usage = await steps("judge", lambda: self.judge(transcript))
+                seed = int(started.timestamp() * 1_000_000)  # a shuffle per debate, the same on a replay
+                verdict, judge_usage = await steps("judge", lambda: self.judge(transcript, seed))
+                verdict, check_usage = await self.verify(verdict, steps)
+                await self.emit(VerdictReady(verdict, judge_usage + check_usage))
         except TimeoutError:
             raise ModelError(
                 f"the debate took longer than {self.settings.debate_timeout_s:.0f} s and was stopped before "
                 "the verdict: try --depth quick, or try again later"
             ) from None
-        usage = sum((t.usage for t in transcript), warm_usage or Usage()) + judge_usage
+        usage = sum((t.usage for t in transcript), warm_usage or Usage()) + judge_usage + check_usage
         return DebateResult(
             document=self.document,
             personas=[p.name for p in self.panel],

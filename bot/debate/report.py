@@ -47,6 +47,14 @@ def attribution(item: Assumption | OneWayDoor) -> str:
     return text + (f"; endorsed by {who(item.endorsed_by)}" if item.endorsed_by else "")
 
 
+def check_line(door: OneWayDoor) -> str | None:
+    """What the verification pass found, in words: who argued the reversal case, and how sure the panel is."""
+    if door.checked_by is None:
+        return None
+    sure = "no score" if door.confidence is None else f"{door.confidence}% sure it is one-way"
+    return f"checked by {door.checked_by}: {sure}"
+
+
 def quote_status(quote: Quote) -> str:
     if quote.verified:
         return "verified" + (f", in “{quote.section}”" if quote.section else "")
@@ -66,8 +74,18 @@ def _door_md(index: int, door: OneWayDoor) -> str:
             f"   - Cost to reverse: {door.cost_to_reverse}; time: {door.time_to_reverse}",
             f"   - Blast radius: {door.blast_radius}",
             f"   - Make it two-way: {door.make_it_two_way}",
+            *_check_md(door),
         ]
     )
+
+
+def _check_md(door: OneWayDoor) -> list[str]:
+    line = check_line(door)
+    return [f"   - Could it be undone? {door.reversal_case} ({line})"] if line else []
+
+
+def _doubtful_md(door: OneWayDoor) -> str:
+    return f"- **{door.decision}** ({check_line(door)}): {door.reversal_case}"
 
 
 def _assumption_md(index: int, item: Assumption) -> str:
@@ -95,6 +113,8 @@ def verdict_markdown(verdict: Verdict) -> list[str]:
     out += _section(
         "One-way doors", [_door_md(i, d) for i, d in enumerate(verdict.one_way_doors, 1)], "None found."
     )
+    if verdict.probably_reversible:
+        out += _section("Probably reversible", [_doubtful_md(d) for d in verdict.probably_reversible], "")
     out += _section(
         "Assumptions challenged",
         [_assumption_md(i, a) for i, a in enumerate(verdict.assumptions, 1)],

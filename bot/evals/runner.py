@@ -27,7 +27,7 @@ from bot.models import Document, Persona, Verdict
 from bot.sources import load_document
 
 # What `--compare` may set, besides `depth` and `personas`: settings of the debate (bot.config.Settings).
-SETTING_KEYS = ("model", "judge_model")
+SETTING_KEYS = ("model", "judge_model", "judge_blind", "verify_doors", "door_confidence_min", "judge_output")
 
 
 class VariantError(DocdebateError):

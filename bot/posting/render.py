@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.debate.report import attribution, round_title, usage_line, who
+from bot.debate.report import attribution, check_line, round_title, usage_line, who
 from bot.depth import Depth
 from bot.models import DebateResult, DigestDoor, DigestResult, OneWayDoor, Persona, Quote, Verdict
 from bot.posting.safety import (
@@ -170,6 +170,9 @@ def _door(i: int, door: OneWayDoor | DigestDoor, s: LinkPolicy) -> Mrkdwn:
             ),
             fmt("• *Blast radius:* {}", safe_mrkdwn(door.blast_radius, s)),
         ]
+    checked: list[Mrkdwn] = []
+    if isinstance(door, OneWayDoor) and (line := check_line(door)):
+        checked = [fmt("• *Could it be undone?* {} _({})_", safe_mrkdwn(door.reversal_case or "", s), line)]
     return join(
         "\n",
         [
@@ -178,7 +181,26 @@ def _door(i: int, door: OneWayDoor | DigestDoor, s: LinkPolicy) -> Mrkdwn:
             fmt("• *Why it is hard to reverse:* {}", safe_mrkdwn(door.why_hard_to_reverse, s)),
             *reversing,
             fmt("• *Make it two-way:* {}", safe_mrkdwn(door.make_it_two_way, s)),
+            *checked,
         ],
+    )
+
+
+def _doubtful(doors: list[OneWayDoor], s: LinkPolicy) -> list[Block]:
+    """Candidate doors the verification pass doubted: kept, briefly, so a reader can disagree."""
+    if not doors:
+        return []
+    lines = [
+        fmt(
+            "• *{}* _({})_: {}",
+            safe_mrkdwn(d.decision, s),
+            check_line(d),
+            safe_mrkdwn(d.reversal_case or "", s),
+        )
+        for d in doors
+    ]
+    return _sections(
+        fmt(":arrows_counterclockwise: *Probably reversible ({})*\n{}", len(doors), join("\n", lines))
     )
 
 
@@ -210,6 +232,7 @@ def verdict_blocks(verdict: Verdict, links: LinkPolicy) -> list[Block]:
     blocks += _doors(verdict.one_way_doors, s)
     if not verdict.one_way_doors:
         blocks.append(context(trusted("None found: everything here looks reversible.")))
+    blocks += _doubtful(verdict.probably_reversible, s)
     blocks += [
         DIVIDER,
         section(fmt(":thinking_face: *Assumptions challenged ({})*", len(verdict.assumptions))),
