@@ -479,6 +479,37 @@ def eval_run(
         fail(f"{failed} debate(s) failed (see the report): the figures leave them out", 69)
 
 
+@eval_app.command("export-feedback")
+def eval_export_feedback(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="The folder to write the cases into (created if need be).")
+    ],
+) -> None:
+    """Write the debates people marked in Slack (DATABASE_URL) as eval cases: a team's own test set."""
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file: give a folder", EX_USAGE)
+    if not out.parent.is_dir():
+        fail(f"--out {out}: the folder {out.parent} does not exist", EX_USAGE)
+    loaded = settings()
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.evals.export import export_feedback
+    from bot.store import Store
+
+    try:
+        written, skipped = export_feedback(Store(loaded.database_url).feedback, out)
+    except OSError as exc:
+        fail(f"cannot write into {out}: {exc.strerror}", EX_CANTCREAT)
+    except SQLAlchemyError as exc:
+        fail(f"cannot read the debates in DATABASE_URL ({type(exc).__name__}): check the setting", 69)
+    note = (
+        f"; {skipped} marked debate(s) skipped (no door marked right, or already in {out})" if skipped else ""
+    )
+    if not written and not skipped:
+        note = ": no verdict has marks yet (the buttons under each finding of a summary in Slack)"
+    typer.echo(f"Wrote {len(written)} case(s) to {out}{note}", err=True)
+
+
 async def _evaluate(
     settings_: Settings, corpus: str, cases: list[Case], variants: list[Variant], runs: int, concurrency: int
 ) -> EvalReport:

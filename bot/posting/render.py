@@ -18,6 +18,7 @@ from typing import Any
 from bot.debate.report import attribution, check_line, round_title, usage_line, who
 from bot.depth import Depth
 from bot.models import DebateResult, DigestDoor, DigestResult, OneWayDoor, Persona, Quote, Verdict
+from bot.posting import feedback
 from bot.posting.safety import (
     LinkPolicy,
     Mrkdwn,
@@ -204,10 +205,15 @@ def _doubtful(doors: list[OneWayDoor], s: LinkPolicy) -> list[Block]:
     )
 
 
-def _doors(doors: Sequence[OneWayDoor | DigestDoor], s: LinkPolicy) -> list[Block]:
+def _doors(
+    doors: Sequence[OneWayDoor | DigestDoor], s: LinkPolicy, debate_id: str | None = None
+) -> list[Block]:
+    """The doors; `debate_id`: each with the buttons people mark it with."""
     blocks = [section(fmt(":door: *One-way doors ({})*", len(doors)))]
     for i, door in enumerate(doors, 1):
         blocks += _sections(_door(i, door, s))
+        if debate_id:
+            blocks.append(feedback.buttons(debate_id, "door", i - 1))
     return blocks
 
 
@@ -222,14 +228,15 @@ def _list(emoji: str, title: str, items: list[str], s: LinkPolicy) -> list[Block
     return _sections(fmt("{} *{}*\n{}", trusted(emoji), title, join("\n", lines)))
 
 
-def verdict_blocks(verdict: Verdict, links: LinkPolicy) -> list[Block]:
+def verdict_blocks(verdict: Verdict, links: LinkPolicy, debate_id: str | None = None) -> list[Block]:
+    """The verdict; `debate_id`: with feedback buttons under each door and assumption."""
     s = links
     blocks: list[Block] = [
         header(trusted("Verdict")),
         section(fmt("*{}*", safe_mrkdwn(verdict.headline, s))),
         DIVIDER,
     ]
-    blocks += _doors(verdict.one_way_doors, s)
+    blocks += _doors(verdict.one_way_doors, s, debate_id)
     if not verdict.one_way_doors:
         blocks.append(context(trusted("None found: everything here looks reversible.")))
     blocks += _doubtful(verdict.probably_reversible, s)
@@ -248,6 +255,8 @@ def verdict_blocks(verdict: Verdict, links: LinkPolicy) -> list[Block]:
                 safe_mrkdwn(a.challenge, s),
             )
         )
+        if debate_id:
+            blocks.append(feedback.buttons(debate_id, "assumption", i - 1))
     if verdict.disagreements:
         lines = [
             fmt(
@@ -267,8 +276,8 @@ def verdict_blocks(verdict: Verdict, links: LinkPolicy) -> list[Block]:
     return blocks
 
 
-def summary_posts(result: DebateResult, links: LinkPolicy) -> list[Post]:
-    blocks = verdict_blocks(result.verdict, links)
+def summary_posts(result: DebateResult, links: LinkPolicy, debate_id: str | None = None) -> list[Post]:
+    blocks = verdict_blocks(result.verdict, links, debate_id)
     blocks.append(context(fmt("{} · {}", usage_line(result.usage), result.model)))
     return paginate(blocks, fmt("Verdict: {}", result.verdict.headline))
 

@@ -10,6 +10,7 @@ from bot.store.admissions import Admissions
 from bot.store.db import sqlalchemy_url
 from bot.store.debates import NOT_STARTED, Debates
 from bot.store.digests import Digests
+from bot.store.feedback import Feedback
 from bot.store.posts import Posts
 from bot.store.replicas import Replicas
 from bot.store.schema import DebateRow, DigestRow
@@ -27,6 +28,7 @@ class Store:
         self.spending = Spending(engine)
         self.posts = Posts(engine)
         self.replicas = Replicas(engine)
+        self.feedback = Feedback(engine)
 
     def ping(self) -> None:
         """One round trip to the database (raises if it does not answer)."""

@@ -11,7 +11,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.store.schema import AdmissionLockRow, ReplicaRow
+from bot.store.schema import AdmissionLockRow, FeedbackRow, ReplicaRow
 
 
 def _sqlite_pragmas(connection: Any, _record: object) -> None:
@@ -43,7 +43,9 @@ def engine(url: str) -> Engine:
     return made
 
 
-def insert(engine: Engine, table: type[AdmissionLockRow] | type[ReplicaRow]) -> sqlite.Insert:
+def insert(
+    engine: Engine, table: type[AdmissionLockRow] | type[ReplicaRow] | type[FeedbackRow]
+) -> sqlite.Insert:
     """INSERT with the dialect's ON CONFLICT clauses (Postgres and SQLite spell them alike)."""
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)  # type: ignore[no-any-return]

@@ -83,3 +83,17 @@ class PostRow(Base):
 
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+
+
+class FeedbackRow(Base):
+    """One person's mark on one finding of a verdict (a door or an assumption, by its number in the verdict):
+    their later click replaces the earlier one."""
+
+    __tablename__ = "docdebate_feedback"
+
+    debate_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # door | assumption
+    item: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label: Mapped[str] = mapped_column(String(32))  # right | not_one_way | not_weak | wrong_quote
+    marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))

@@ -100,7 +100,9 @@ async def _stopped(request: ThreadRequest, root_ts: str | None, title: str, exc:
 async def _deliver(request: ThreadRequest, root_ts: str | None, title: str, result: DebateResult) -> None:
     """Post a verdict that is paid for, waiting for Slack if need be (`deliver_patiently`)."""
     thread_ts = request.thread_ts or ""
-    posts = render.summary_posts(result, LinkPolicy(request.link, result.document.source))
+    posts = render.summary_posts(
+        result, LinkPolicy(request.link, result.document.source), request.workflow_id
+    )
     sends: list[Callable[[], Awaitable[object]]] = [
         partial(post_part, request.channel_id, thread_ts, post) for post in posts
     ]
