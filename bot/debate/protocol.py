@@ -116,10 +116,6 @@ def checker_for(door: OneWayDoor, index: int, panel: list[Persona]) -> Persona:
     return others[index % len(others)]
 
 
-async def _ignore_text(_chunk: str) -> None:
-    return None
-
-
 def max_tokens_for(words: int) -> int:
     """Room for `words` of Markdown prose (about 1.4 tokens a word) and a margin so turns are not cut."""
     return words * 2 + 300
@@ -229,7 +225,6 @@ class Debate:
             self.settings.model,
             self.prompts.verify_door(persona, door),
             max_tokens_for(VERIFY_WORDS),
-            _ignore_text,
             on_retry=self._retrying(persona),
         )
         argument, confidence = split_confidence(raw)
