@@ -33,6 +33,7 @@ class DebateRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     doc_key: Mapped[str | None] = mapped_column(Text)  # the Google file id, or the link: which doc it read
     doc_sha256: Mapped[str | None] = mapped_column(String(64))  # of the text it read: has the doc changed?
+    summary_ts: Mapped[str | None] = mapped_column(String(32))  # the summary's first page, once posted
 
 
 class ReplicaRow(Base):
