@@ -25,7 +25,7 @@ def _read(text: str, wall_now: datetime) -> tuple[datetime, str] | None:
     """dateparser's reading of `text` from `wall_now`, and its period ("time", or "day" and up when the text
     names no time of day). Naive is wall-clock time in the user's zone; aware, the text named a zone."""
     # Imported here: it takes ~0.1 s, and most docdebate commands never read a time.
-    from dateparser.date import DateDataParser  # type: ignore[import-untyped]
+    from dateparser.date import DateDataParser
 
     settings = {
         # Wall-clock time, in a zone without an offset: with TIMEZONE set to the user's zone, dateparser
@@ -39,7 +39,7 @@ def _read(text: str, wall_now: datetime) -> tuple[datetime, str] | None:
         # RETURN_AS_TIMEZONE_AWARE keeps its default: aware only when the text names a zone.
     }
     data = DateDataParser(languages=["en"], settings=settings).get_date_data(text)
-    return None if data.date_obj is None else (data.date_obj, data.period)
+    return None if data.date_obj is None else (data.date_obj, data.period or "day")
 
 
 def _normalised(wall: datetime, period: str, text: str, wall_now: datetime) -> datetime:
