@@ -168,6 +168,25 @@ class Disagreement(BaseModel):
     sides: list[Side]
 
 
+class RelatedDecision(BaseModel):
+    """A decision in the team's ledger that this document bears on: named by the judge, checked by code."""
+
+    entry: int = Field(description="The id of the ledger entry, as the ledger block gives it.")
+    relation: Literal["repeats", "reverses", "conflicts", "depends_on"] = Field(
+        description="What this document does to the earlier decision."
+    )
+    how: str = Field(
+        description="One sentence: how, e.g. 'this reverses the decision in <doc> of <date> to ...'."
+    )
+    decision: SkipJsonSchema[str] = Field(default="", description="Set by code: the earlier decision.")
+    doc_title: SkipJsonSchema[str] = Field(default="", description="Set by code: the doc it was made in.")
+    doc_link: SkipJsonSchema[str] = Field(default="", description="Set by code: that doc's link.")
+    thread_url: SkipJsonSchema[str] = Field(default="", description="Set by code: the debate's thread.")
+    decided_on: SkipJsonSchema[datetime | None] = Field(
+        default=None, description="Set by code: when the earlier debate raised it."
+    )
+
+
 class Verdict(BaseModel):
     headline: str = Field(
         description="One sentence: the most important thing the decision-makers should know."
@@ -180,6 +199,11 @@ class Verdict(BaseModel):
     probably_reversible: SkipJsonSchema[list[OneWayDoor]] = Field(
         default_factory=list,
         description="Set by the verification pass: candidate doors it found below the confidence threshold.",
+    )
+    related_decisions: list[RelatedDecision] = Field(
+        default_factory=list,
+        description="Decisions of the team's ledger (given as data, by id) that this document repeats, "
+        "reverses or conflicts with; empty when no ledger was given or none applies.",
     )
 
     def quotes(self) -> list[Quote]:
@@ -245,3 +269,108 @@ class DigestResult(BaseModel):
     changed_since: datetime | None = Field(
         default=None, description="Set when the doc changed since the last debate on it (that debate's time)."
     )
+
+
+# ---- the ledger: the one-way doors of every verdict, across docs (`bot.store.ledger` keeps them) ----
+
+LedgerStatus = Literal["open", "decided", "mitigated", "withdrawn"]
+LEDGER_STATUSES: tuple[LedgerStatus, ...] = ("open", "decided", "mitigated", "withdrawn")
+
+
+class LedgerNote(BaseModel):
+    """Another entry (or a later verdict) that consolidation related to an entry, and why."""
+
+    other: int
+    reason: str
+
+
+class LedgerEntry(BaseModel):
+    """One one-way door of a verdict in the team's ledger, as a version of the ledger shows it."""
+
+    id: int
+    decision: str
+    quote: str
+    doc_title: str
+    doc_link: str
+    doc_key: str
+    team_id: str
+    channel_id: str
+    thread_ts: str
+    thread_url: str
+    debate_id: str
+    item: int = Field(description="The door's number in its verdict, from 0.")
+    requested_by: str = Field(description="The Slack user who asked for the debate.")
+    raised_by: list[str] = Field(description="The personas who raised the door.")
+    created_at: datetime
+    private: bool = Field(
+        description="From a DM, a private or shared channel, or a restricted doc: shown only in its channel."
+    )
+    status: LedgerStatus = "open"
+    status_by: str | None = Field(default=None, description="A Slack user id, or `consolidation vN`.")
+    status_at: datetime | None = None
+    status_note: str | None = None
+    merged_into: int | None = Field(default=None, description="Consolidation found it the same as this one.")
+    same_as: list[LedgerNote] = Field(
+        default_factory=list, description="Entries merged into this one: the same decision elsewhere."
+    )
+    conflicts: list[LedgerNote] = Field(
+        default_factory=list, description="Earlier entries whose decision this one conflicts with."
+    )
+
+
+class LedgerMerge(BaseModel):
+    entry: int = Field(
+        description="An entry recording the same decision as `into`, in another doc or debate."
+    )
+    into: int = Field(description="The entry to keep: the earliest record of that decision.")
+    reason: str = Field(description="One sentence: why they are the same decision.")
+
+
+class LedgerResolution(BaseModel):
+    entry: int = Field(description="An open entry that a later verdict settled.")
+    status: Literal["decided", "mitigated", "withdrawn"] = Field(
+        description="decided: the team made the call; mitigated: it was made reversible or de-risked; "
+        "withdrawn: the doc no longer makes that decision."
+    )
+    verdict: int = Field(description="The id of the later verdict that shows it.")
+    reason: str = Field(description="One sentence, from that verdict.")
+
+
+class LedgerConflict(BaseModel):
+    entry: int = Field(description="The later entry, whose decision conflicts with the earlier one.")
+    earlier: int = Field(description="The earlier entry it conflicts with.")
+    reason: str = Field(description="One sentence: what conflicts.")
+
+
+class LedgerChanges(BaseModel):
+    """What consolidation found in the ledger: the model's answer, and (accumulated) what a version adds to
+    the entries people recorded."""
+
+    merges: list[LedgerMerge]
+    resolutions: list[LedgerResolution]
+    conflicts: list[LedgerConflict]
+
+
+class LedgerVersion(BaseModel):
+    """A version of the ledger: the changes it applies (every earlier version's that it kept, and its own)."""
+
+    version: int
+    created_at: datetime
+    kind: Literal["consolidation", "restore"]
+    note: str
+    changes: LedgerChanges
+    added: LedgerChanges = Field(description="What this version added to the one before it.")
+    cost_usd: float = 0.0
+    workflow_id: str | None = None
+
+
+class RecentVerdict(BaseModel):
+    """A finished debate's verdict as consolidation reads it: where it ran, on which doc."""
+
+    id: int = Field(description="Its number in the consolidation's prompt.")
+    debate_id: str
+    channel_id: str
+    doc_title: str
+    doc_key: str
+    finished_at: datetime
+    verdict: Verdict

@@ -11,6 +11,7 @@ from bot.store.db import sqlalchemy_url
 from bot.store.debates import NOT_STARTED, Debates
 from bot.store.digests import Digests
 from bot.store.feedback import Feedback
+from bot.store.ledger import Ledger
 from bot.store.posts import Posts
 from bot.store.replicas import Replicas
 from bot.store.schema import DebateRow, DigestRow
@@ -29,6 +30,7 @@ class Store:
         self.posts = Posts(engine)
         self.replicas = Replicas(engine)
         self.feedback = Feedback(engine)
+        self.ledger = Ledger(engine)
 
     def ping(self) -> None:
         """One round trip to the database (raises if it does not answer)."""

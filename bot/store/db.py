@@ -11,7 +11,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.store.schema import AdmissionLockRow, FeedbackRow, ReplicaRow
+from bot.store.schema import AdmissionLockRow, FeedbackRow, LedgerRow, ReplicaRow
 
 
 def _sqlite_pragmas(connection: Any, _record: object) -> None:
@@ -44,7 +44,8 @@ def engine(url: str) -> Engine:
 
 
 def insert(
-    engine: Engine, table: type[AdmissionLockRow] | type[ReplicaRow] | type[FeedbackRow]
+    engine: Engine,
+    table: type[AdmissionLockRow] | type[ReplicaRow] | type[FeedbackRow] | type[LedgerRow],
 ) -> sqlite.Insert:
     """INSERT with the dialect's ON CONFLICT clauses (Postgres and SQLite spell them alike)."""
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite

@@ -83,3 +83,14 @@ class Debates:
                 .order_by(DebateRow.finished_at.desc())
             )
             return session.scalars(query.limit(1)).first()
+
+    def done_since(self, cutoff: datetime, limit: int = 30) -> list[DebateRow]:
+        """Debates finished with a verdict since `cutoff`, latest first."""
+        with Session(self.engine) as session:
+            query = (
+                select(DebateRow)
+                .where(DebateRow.status == "done", DebateRow.finished_at >= cutoff)
+                .where(DebateRow.result_json.is_not(None))
+                .order_by(DebateRow.finished_at.desc())
+            )
+            return list(session.scalars(query.limit(limit)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Float, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -98,3 +98,48 @@ class FeedbackRow(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     label: Mapped[str] = mapped_column(String(32))  # right | not_one_way | not_weak | wrong_quote
     marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+
+
+class LedgerRow(Base):
+    """A one-way door of a finished debate's verdict, as it was raised, with the status people gave it. What
+    consolidation found (merges, resolutions, conflicts) is in the versions, never written here."""
+
+    __tablename__ = "docdebate_ledger"
+    __table_args__ = (UniqueConstraint("debate_id", "item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    debate_id: Mapped[str] = mapped_column(String(200))
+    item: Mapped[int] = mapped_column(Integer)  # the door's number in the verdict, from 0
+    decision: Mapped[str] = mapped_column(Text)
+    quote: Mapped[str] = mapped_column(Text)
+    doc_title: Mapped[str] = mapped_column(Text)
+    doc_link: Mapped[str] = mapped_column(Text)
+    doc_key: Mapped[str] = mapped_column(Text, index=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32), index=True)
+    thread_ts: Mapped[str] = mapped_column(String(32))
+    thread_url: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(32))
+    raised_by: Mapped[str] = mapped_column(Text)  # persona names, comma-separated
+    private: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | decided | mitigated | withdrawn
+    status_by: Mapped[str | None] = mapped_column(String(32))
+    status_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerVersionRow(Base):
+    """A version of the ledger: the changes consolidation made (or a restore brought back), with a snapshot of
+    the ledger as it showed then. The latest is the current one; none is ever deleted."""
+
+    __tablename__ = "docdebate_ledger_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+    kind: Mapped[str] = mapped_column(String(16))  # consolidation | restore
+    note: Mapped[str] = mapped_column(Text)
+    workflow_id: Mapped[str | None] = mapped_column(String(300), unique=True)  # the tick that wrote it
+    changes_json: Mapped[str] = mapped_column(Text)  # LedgerChanges: all it applies
+    added_json: Mapped[str] = mapped_column(Text)  # LedgerChanges: what it added to the version before
+    snapshot_json: Mapped[str] = mapped_column(Text)  # list[LedgerEntry] as this version showed them
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)  # counts toward the daily budget

@@ -1,4 +1,4 @@
-"""Model spend: debates and digests draw on one daily budget, so both tables count."""
+"""Model spend: debates, digests and the ledger's consolidation draw on one daily budget, so their tables count."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.store.schema import DebateRow, DigestRow
+from bot.store.schema import DebateRow, DigestRow, LedgerVersionRow
 
 
 def midnight(now: datetime) -> datetime:
@@ -16,11 +16,11 @@ def midnight(now: datetime) -> datetime:
 
 
 def spent_since(session: Session, since: datetime) -> float:
-    """Model spend recorded since `since`, by debates and digests."""
+    """Model spend recorded since `since`, by debates, digests and consolidations of the ledger."""
     return sum(
         session.scalar(select(func.coalesce(func.sum(table.cost_usd), 0.0)).where(table.created_at >= since))
         or 0.0
-        for table in (DebateRow, DigestRow)
+        for table in (DebateRow, DigestRow, LedgerVersionRow)
     )
 
 
