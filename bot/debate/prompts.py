@@ -2,17 +2,21 @@
 
 The layout is what makes caching work (see `bot.llm`): the rules and the document form the first system
 block, identical for every call of the debate; the persona or judge role is the second system block; the
-task and the transcript so far are the user message.
+task and the transcript so far are the user message. The ledger entries that bear on the document (the
+panel's memory, `bot.debate.memory`) open the user message of the openings, rebuttals and the judge: in
+the uncached tail, as data.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import lru_cache
 
 import jinja2
 
 from bot.debate.blinding import Blinding
+from bot.debate.memory import Related
 from bot.depth import Depth
 from bot.llm import Prompt
 from bot.models import Document, OneWayDoor, Persona, Turn, Verdict
@@ -51,17 +55,33 @@ def cached_system(document: Document) -> str:
 class DebatePrompts:
     """All prompts of one debate over one document."""
 
-    def __init__(self, document: Document, panel: list[Persona], focus: str | None, depth: Depth) -> None:
+    def __init__(
+        self,
+        document: Document,
+        panel: list[Persona],
+        focus: str | None,
+        depth: Depth,
+        memory: Sequence[Related] = (),
+    ) -> None:
         self.panel = panel
         self.focus = focus
         self.depth = depth
         self.cached_system = cached_system(document)
+        self.nonce = document_nonce(document)
+        self.memory = list(memory)
+
+    def _with_memory(self, task: str, judge: bool = False) -> str:
+        """The task, after the ledger entries that bear on the document (if any)."""
+        if not self.memory:
+            return task
+        ledger = render("ledger_context.md.j2", entries=self.memory, nonce=self.nonce, judge=judge)
+        return f"{ledger}\n\n{task}"
 
     def _persona(self, persona: Persona) -> str:
         return render("persona.md.j2", persona=persona, panel=self.panel, focus=self.focus)
 
     def opening(self, persona: Persona) -> Prompt:
-        task = render("opening.md.j2", words=OPENING_WORDS[self.depth])
+        task = self._with_memory(render("opening.md.j2", words=OPENING_WORDS[self.depth]))
         return Prompt(self.cached_system, self._persona(persona), [{"role": "user", "content": task}])
 
     def rebuttal(self, persona: Persona, round_: int, rounds: int, transcript: list[Turn]) -> Prompt:
@@ -72,6 +92,7 @@ class DebatePrompts:
             transcript=transcript,
             words=REBUTTAL_WORDS[self.depth],
         )
+        task = self._with_memory(task)
         return Prompt(self.cached_system, self._persona(persona), [{"role": "user", "content": task}])
 
     def follow_up(self, persona: Persona, question: str, transcript: list[Turn]) -> Prompt:
@@ -86,7 +107,7 @@ class DebatePrompts:
         panel = blinding.panel(self.panel) if blinding else self.panel
         turns = blinding.transcript(transcript, self.panel) if blinding else transcript
         role = render("judge.md.j2", panel=panel, focus=self.focus, blind=blinding is not None)
-        task = render("judge_task.md.j2", panel=panel, transcript=turns)
+        task = self._with_memory(render("judge_task.md.j2", panel=panel, transcript=turns), judge=True)
         return Prompt(self.cached_system, role, [{"role": "user", "content": task}])
 
     @staticmethod

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from bot.config import Settings
 from bot.debate.blinding import Blinding
 from bot.debate.grounding import ground_verdict
+from bot.debate.memory import Related, ground_related
 from bot.debate.progress import (
     CacheWarmed,
     DebateStarted,
@@ -133,7 +134,9 @@ class Debate:
         depth: Depth = Depth.STANDARD,
         focus: str | None = None,
         on_event: EventSink = ignore,
+        memory: Sequence[Related] = (),
     ) -> None:
+        """`memory`: the ledger entries that bear on the document (`bot.debate.memory`), given to the panel."""
         self.llm = llm
         self.settings = settings
         self.document = document
@@ -141,7 +144,8 @@ class Debate:
         self.depth = depth
         self.focus = focus.strip() if focus and focus.strip() else None
         self.emit = on_event
-        self.prompts = DebatePrompts(document, panel, self.focus, depth)
+        self.memory = list(memory)
+        self.prompts = DebatePrompts(document, panel, self.focus, depth, self.memory)
 
     def _retrying(self, persona: Persona | None) -> RetryListener:
         async def announce(notice: RetryNotice) -> None:
@@ -217,7 +221,7 @@ class Debate:
                 model, prompt, JUDGE_MAX_TOKENS, Verdict, self._retrying(None)
             )
         verdict = ground_verdict(draft, self.document, self.panel, blinding.aliases() if blinding else None)
-        return verdict, usage
+        return ground_related(verdict, self.memory), usage
 
     async def check_door(self, index: int, door: OneWayDoor) -> DoorCheck:
         persona = checker_for(door, index, self.panel)
