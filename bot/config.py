@@ -214,6 +214,30 @@ class Settings(BaseSettings):
             mapping[calendar.strip()] = channel.strip() or None
         return mapping
 
+    # --- the ledger of one-way doors across docs ---
+    ledger_cron: str = Field(
+        default="0 0 3 * * *",
+        description="When the ledger is consolidated (DOCDEBATE_LEDGER_CRON): a cron, seconds first (or the "
+        "usual five fields), in UTC; by default 03:00 every night. Empty: never.",
+    )
+    ledger_context_max: int = Field(
+        default=8,
+        ge=0,
+        le=50,
+        description="Ledger entries given to a debate as memory, at most (0: none).",
+    )
+
+    @field_validator("ledger_cron")
+    @classmethod
+    def _a_cron(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            from croniter import croniter  # type: ignore[import-untyped]  # DBOS reads its crons with it
+
+            if not croniter.is_valid(value, second_at_beginning=True):
+                raise ValueError(f"DOCDEBATE_LEDGER_CRON is not a cron: {value!r}")
+        return value
+
     # --- state ---
     database_url: str = Field(
         default="sqlite:///docdebate.sqlite", validation_alias=AliasChoices("DATABASE_URL", "database_url")

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import aiohttp
@@ -68,6 +69,15 @@ def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
     )
     add_slack_retries(client)
     return client
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Who can read a Slack conversation: `private` (a DM, a group DM or a private channel), `shared` (with
+    another organisation, Slack Connect)."""
+
+    private: bool
+    shared: bool
 
 
 class Poster:
@@ -209,6 +219,56 @@ class Poster:
         if user.get("deleted") or user.get("is_bot"):
             return None
         return str(user["id"]) if user.get("id") else None
+
+    async def permalink(self, channel: str, ts: str) -> str:
+        """A link to the message (`chat.getPermalink`); if Slack will not say, its archive link, which Slack
+        resolves for anyone signed in to the workspace."""
+        try:
+            response = await self.client.chat_getPermalink(channel=channel, message_ts=ts)
+        except FAILURES as exc:
+            log.warning("chat.getPermalink in %s failed: %s", channel, slack_error(exc).error)
+            return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return str(response["permalink"])
+
+    async def conversation(self, channel: str) -> Conversation:
+        """Who can read the conversation (`conversations.info`, scopes `channels:read`, `groups:read`); when
+        Slack will not say, taken for private and shared, so nothing from it shows anywhere else."""
+        try:
+            response = await self.client.conversations_info(channel=channel)
+        except FAILURES as exc:
+            log.warning("conversations.info %s failed: %s", channel, slack_error(exc).error)
+            return Conversation(private=True, shared=True)
+        info = response.get("channel") or {}
+        private = any(info.get(k) for k in ("is_private", "is_im", "is_mpim", "is_group"))
+        shared = any(info.get(k) for k in ("is_ext_shared", "is_org_shared", "is_pending_ext_shared"))
+        return Conversation(private=private, shared=shared)
+
+    async def member_channels(self, user: str) -> frozenset[str]:
+        """The public and private channels `user` is in (`users.conversations`; private ones only where the
+        bot is too); none if Slack will not say."""
+        found: set[str] = set()
+        cursor: str | None = None
+        try:
+            while True:
+                response = await self.client.users_conversations(
+                    user=user,
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+                found.update(str(c["id"]) for c in response.get("channels") or [])
+                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    return frozenset(found)
+        except FAILURES as exc:
+            log.warning("users.conversations %s failed: %s", user, slack_error(exc).error)
+            return frozenset()
+
+    async def is_guest(self, user: str) -> bool:
+        """A guest (single- or multi-channel) sees only the channels they are in; unknown counts as a guest."""
+        found = await self._user(user)
+        return not found or bool(found.get("is_restricted") or found.get("is_ultra_restricted"))
 
     async def respond(self, response_url: str, post: Post, *, replace_original: bool = False) -> bool:
         """Answer a command or shortcut through its `response_url`: only the requester sees it, and it works

@@ -7,12 +7,13 @@ They orchestrate only: the protocol (`bot.debate.protocol`) runs the rounds, eac
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
 from dbos import DBOS
 
 from bot import runtime
+from bot.debate.memory import Related
 from bot.debate.protocol import Debate
 from bot.errors import DocdebateError, SlackError
 from bot.models import DebateResult, Document
@@ -33,17 +34,22 @@ from bot.workflows.debate_steps import (
     update_root,
 )
 from bot.workflows.delivery import best_effort, deliver_patiently, post_part
+from bot.workflows.ledger import conversation_of, load_memory, record_doors
 from bot.workflows.request import ThreadRequest
 from bot.workflows.thread import ThreadView
 
 log = logging.getLogger(__name__)
 
 
-def _debate(request: ThreadRequest, thread_ts: str, document: Document) -> Debate:
+def _debate(
+    request: ThreadRequest, thread_ts: str, document: Document, memory: Sequence[Related] = ()
+) -> Debate:
     rt = runtime.current()
     view = ThreadView(request, thread_ts, document)
     panel = panel_for(request)
-    return Debate(rt.llm, rt.settings, document, panel, request.depth, request.focus, view.on_event)
+    return Debate(
+        rt.llm, rt.settings, document, panel, request.depth, request.focus, view.on_event, memory=memory
+    )
 
 
 @DBOS.workflow(name=names.DEBATE)
@@ -65,13 +71,19 @@ async def debate_workflow(request: ThreadRequest) -> None:
         if document.audience == "restricted" and not request.channel_id.startswith("D"):
             await post_notice(request.channel_id, thread_ts, wording.RESTRICTED_WARNING, ":lock:")
             await tell_requester(request, fmt(":lock: {}", wording.RESTRICTED_WARNING))
-        result = await _debate(request, thread_ts, document).run(durable)
+        where = await conversation_of(request.channel_id)
+        memory = await load_memory(request, document, where)
+        result = await _debate(request, thread_ts, document, memory).run(durable)
         # Recorded before it is shown, so a follow-up asked the moment the verdict appears finds it, and the
         # requester may start another debate while the verdict waits for Slack.
         await record_finished(request, result, "done")
     except Exception as exc:
         await _stopped(request, root_ts, document.title, exc)
         return
+    try:  # the ledger's entries: the verdict is shown even if they cannot be written
+        await record_doors(request, result, where)
+    except Exception:
+        log.exception("debate %s: its one-way doors did not reach the ledger", request.workflow_id)
     await _deliver(request, root_ts, document.title, result)
 
 

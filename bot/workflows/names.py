@@ -6,4 +6,5 @@ DIGESTS = "digests"  # the queue of digests
 DEBATE = "debate_workflow"
 FOLLOW_UP = "follow_up_workflow"
 DIGEST = "digest_workflow"
+CONSOLIDATION = "ledger_consolidation_workflow"  # the ledger's nightly tick
 APPLICATION = "docdebate"

@@ -17,7 +17,7 @@ from bot.digest.due import due_now
 from bot.posting.poster import Poster
 from bot.replicas import Watch
 from bot.store import Store, sqlalchemy_url
-from bot.workflows import client, debate, digest, names
+from bot.workflows import client, debate, digest, ledger, names
 
 QUEUE_POLL_S = 0.2
 DIGEST_QUEUE_POLL_S = (
@@ -25,13 +25,19 @@ DIGEST_QUEUE_POLL_S = (
 )
 
 # Imported so that DBOS has registered them when it launches and recovers.
-WORKFLOWS = (debate.debate_workflow, debate.follow_up_workflow, digest.digest_workflow, digest.calendar_pass)
+WORKFLOWS = (
+    debate.debate_workflow,
+    debate.follow_up_workflow,
+    digest.digest_workflow,
+    digest.calendar_pass,
+    ledger.consolidation,
+)
 _watch: Watch | None = None
 
 
 def launch(settings: Settings, poster: Poster, poll_calendars: bool) -> None:
     """Install the runtime, configure DBOS, declare the queues, recover this executor's pending workflows;
-    with `poll_calendars`, start (or stop) the calendar schedule.
+    with `poll_calendars` (a worker), start (or stop) the schedules: the calendar pass, the ledger's consolidation.
 
     Call it outside any running event loop: DBOS then runs workflows on its own loop thread. Launched inside
     the server's loop, it would adopt that loop, and debates would delay the acknowledgements Slack awaits.
@@ -57,6 +63,7 @@ def launch(settings: Settings, poster: Poster, poll_calendars: bool) -> None:
     DBOS.register_queue(names.DIGESTS, concurrency=2, polling_interval_sec=DIGEST_QUEUE_POLL_S)
     if poll_calendars:
         digest.schedule_calendar_pass(settings)
+        ledger.schedule_consolidation(settings)
     _watch = Watch(store, settings.executor_id, settings.replica_heartbeat_s, settings.replica_dead_after_s)
     _watch.start()
     client.connect(settings.database_url)

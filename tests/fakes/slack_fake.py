@@ -43,12 +43,19 @@ Simplified (deliberately):
 * Block validation covers the limits that matter for this product (see `block_errors`), not the whole
   Block Kit schema; element-level schemas (buttons, selects, rich_text elements) are not checked.
 * Any channel id works unless listed in `missing_channels`; a user id (`U...`/`W...`) as `channel` posts
-  to the DM `D` + id[1:], as Slack posts to the app's DM with that user. Membership is modelled only as
-  `outside_channels`: channels the bot is not in, where posting, updating, ephemerals and reading history
+  to the DM `D` + id[1:], as Slack posts to the app's DM with that user. The bot's membership is modelled
+  as `outside_channels`: channels the bot is not in, where posting, updating, ephemerals and reading history
   answer `not_in_channel` (as Slack does without `chat:write.public`) and conversations.info still works;
-  `join(channel)` is the bot being invited. Scopes are not modelled beyond `x-oauth-scopes`. `response_url` posts are recorded (method `"response_url"`) and answered `{"ok": true}`,
+  `join(channel)` is the bot being invited. People's membership is what `add_channel(members=...)` gave
+  (a DM's member is its user): `users.conversations` lists a user's channels by `types` (default
+  `public_channel`; `im` and `mpim` too, `invalid_types` for another), private ones only where the bot is
+  as well, as Slack does for a bot token, paged with `limit` (default 100, at most 999) and a cursor in
+  `response_metadata.next_cursor`; `user_not_found` for a user never added. Scopes are not modelled beyond
+  `x-oauth-scopes`. `response_url` posts are recorded (method `"response_url"`) and answered `{"ok": true}`,
   not turned into messages. A `thread_ts` naming a reply is filed under that reply's parent (an assumption:
   Slack only says not to do it).
+* `chat.getPermalink` (`channel`, `message_ts`) answers `https://docdebate-test.slack.com/archives/C/p<ts
+  digits>`, with `?thread_ts=…&cid=C` for a thread reply; `message_not_found` for a ts not in the channel.
 * Socket Mode, minimally: `apps.connections.open` (app token only) issues a `ws://.../link/?ticket=...`
   URL; a WebSocket opened with a ticket this fake issued gets Slack's `hello` message and stays open
   (pings answered) until the fake stops, which closes it with 1001 "going away"; an unknown ticket is an
@@ -425,6 +432,7 @@ class _Channel:
     user: str | None = None
     num_members: int | None = None
     messages: dict[str, JSON] = field(default_factory=dict)  # ts -> stored message
+    members: set[str] = field(default_factory=set)  # people in it (a DM's user is its member)
 
     def info(self, *, include_num_members: bool) -> JSON:
         if self.is_im:
@@ -557,6 +565,7 @@ class FakeSlack(LoopbackServer):
             "auth.test": self._auth_test,
             "chat.appendStream": self._chat_append_stream,
             "chat.delete": self._chat_delete,
+            "chat.getPermalink": self._chat_get_permalink,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.postMessage": self._chat_post_message,
             "chat.startStream": self._chat_start_stream,
@@ -566,6 +575,7 @@ class FakeSlack(LoopbackServer):
             "conversations.info": self._conversations_info,
             "conversations.open": self._conversations_open,
             "conversations.replies": self._conversations_replies,
+            "users.conversations": self._users_conversations,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "views.publish": self._views_publish,
@@ -644,8 +654,10 @@ class FakeSlack(LoopbackServer):
         is_im: bool | None = None,
         num_members: int | None = None,
         user: str | None = None,
+        members: Iterable[str] = (),
     ) -> None:
-        """Describe a channel for conversations.info (any channel id works without this)."""
+        """Describe a channel for conversations.info (any channel id works without this); `members`: the
+        people in it, for users.conversations."""
         with self._lock:
             channel = self._channel(id)
             channel.name = name
@@ -653,6 +665,7 @@ class FakeSlack(LoopbackServer):
             channel.is_im = id.startswith("D") if is_im is None else is_im
             channel.num_members = num_members
             channel.user = user or channel.user
+            channel.members.update(members)
 
     def add_message(
         self,
@@ -1347,6 +1360,54 @@ class FakeSlack(LoopbackServer):
             message["metadata"] = copy.deepcopy(args["metadata"])
         stream.state = "stopped"
         return {"channel": ch.id, "ts": message["ts"], "message": self._present(ch, message)}
+
+    def _chat_get_permalink(self, args: JSON, token: str | None) -> JSON:
+        self._require(args, "channel", "message_ts")
+        ch = self._require_channel(args, member=False)
+        message = ch.messages.get(str(args["message_ts"]))
+        if message is None:
+            raise SlackError("message_not_found")
+        link = f"https://{TEAM_DOMAIN}.slack.com/archives/{ch.id}/p{message['ts'].replace('.', '')}"
+        root = message.get("thread_ts")
+        if root and root != message["ts"]:
+            link += f"?thread_ts={root}&cid={ch.id}"
+        return {"channel": ch.id, "permalink": link}
+
+    def _conversation_type(self, ch: _Channel) -> str:
+        if ch.is_im:
+            return "im"
+        return "private_channel" if ch.is_private else "public_channel"
+
+    def _users_conversations(self, args: JSON, token: str | None) -> JSON:
+        """The user's conversations (the bot's own without `user`), oldest channel id first."""
+        user = str(args.get("user") or self.bot_user_id)
+        if user != self.bot_user_id and user not in self._users:
+            raise SlackError("user_not_found")
+        types = {t.strip() for t in str(args.get("types") or "public_channel").split(",") if t.strip()}
+        if types - {"public_channel", "private_channel", "im", "mpim"}:
+            raise SlackError("invalid_types")
+        try:
+            limit = max(1, min(int(args.get("limit") or 100), 999))
+        except ValueError as exc:
+            raise _invalid_arguments(str(exc)) from exc
+        found = [
+            ch
+            for ch in sorted(self._channels.values(), key=lambda c: c.id)
+            if self._conversation_type(ch) in types
+            and (user in ch.members or (ch.is_im and ch.user == user))
+            and not (ch.is_private and ch.id in self.outside_channels)
+        ]
+        try:
+            start = int(base64.b64decode(str(args["cursor"])).decode()) if args.get("cursor") else 0
+        except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+            raise SlackError("invalid_cursor") from exc
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        next_cursor = base64.b64encode(str(start + limit).encode()).decode() if more else ""
+        return {
+            "channels": [ch.info(include_num_members=False) for ch in page],
+            "response_metadata": {"next_cursor": next_cursor},
+        }
 
     def _conversations_info(self, args: JSON, token: str | None) -> JSON:
         ch = self._require_channel(args, member=False)
