@@ -28,10 +28,11 @@ from bot.depth import Depth
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.debate.memory import Related
     from bot.evals.cases import Case
     from bot.evals.runner import Variant
     from bot.evals.summary import EvalReport
-    from bot.models import DebateResult, DigestResult, Persona
+    from bot.models import DebateResult, DigestResult, Document, Persona
 
 EX_USAGE = 64
 EX_NOINPUT = 66
@@ -148,6 +149,28 @@ def _panel(settings_: Settings, personas: str | None) -> list[Persona]:
         fail(exc.message, exc.exit_code)
 
 
+def _memory(settings_: Settings, document: Document) -> list[Related]:
+    """The ledger entries that bear on the doc, when DATABASE_URL names the bot's database (README, "The
+    ledger"): the CLI is the operator's, so any entry may be cited. Unset, the review has no memory and
+    loads no database code."""
+    if "database_url" not in settings_.model_fields_set or not settings_.ledger_context_max:
+        return []
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.debate.memory import related_entries
+    from bot.sources.links import doc_key
+    from bot.store import Store
+
+    try:
+        entries = Store(settings_.database_url).ledger.entries()
+    except SQLAlchemyError as exc:
+        typer.echo(
+            f"warning: no memory of the ledger: DATABASE_URL cannot be read ({type(exc).__name__})", err=True
+        )
+        return []
+    return related_entries(entries, document, doc_key(document.source), settings_.ledger_context_max)
+
+
 async def _review(
     settings_: Settings, source: str, panel: list[Persona], depth: Depth, focus: str | None, fmt: OutputFormat
 ) -> DebateResult:
@@ -160,11 +183,14 @@ async def _review(
     from bot.terminal import TerminalView, print_verdict
 
     document = await load_document(source, settings_)
+    memory = _memory(settings_, document)
     llm = LLM(settings_)
     try:
         console = Console() if fmt is OutputFormat.TEXT else Console(stderr=True)
         view = TerminalView(console, show_turns=fmt is OutputFormat.TEXT)
-        debate = Debate(llm, settings_, document, panel, depth=depth, focus=focus, on_event=view)
+        debate = Debate(
+            llm, settings_, document, panel, depth=depth, focus=focus, on_event=view, memory=memory
+        )
         try:
             result = await debate.run()
         finally:
@@ -367,6 +393,67 @@ def digest(
         from rich.markdown import Markdown
 
         Console().print(Markdown(digest_to_markdown(result)))
+
+
+@app.command()
+def ledger(
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="text (a table), md or json.")
+    ] = OutputFormat.TEXT,
+    history: Annotated[
+        bool, typer.Option("--history", help="List the versions consolidation wrote, newest first.")
+    ] = False,
+    restore: Annotated[
+        int | None,
+        typer.Option(
+            "--restore",
+            min=0,
+            help="Make the ledger show what version N did (0: before any consolidation).",
+            show_default=False,
+        ),
+    ] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only the doors still open.")] = False,
+) -> None:
+    """The team's ledger of one-way doors across docs (DATABASE_URL), as the operator sees it: every entry,
+    private ones included."""
+    if history and restore is not None:
+        fail("give --history or --restore, not both", EX_USAGE)
+    loaded = settings()
+    from rich.console import Console
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.debate import ledger_report as report
+    from bot.store import Store
+    from bot.store.ledger import Viewer
+
+    try:
+        book = Store(loaded.database_url).ledger
+        if restore is not None:
+            try:
+                written = book.restore(restore)
+            except LookupError:
+                fail(f"there is no version {restore} (`docdebate ledger --history` lists them)", EX_USAGE)
+            typer.echo(f"Restored version {restore} as version {written}", err=True)
+            return
+        if history:
+            versions = book.versions()
+            text = {OutputFormat.JSON: report.history_json, OutputFormat.MD: report.history_markdown}
+            if fmt is OutputFormat.TEXT:
+                report.print_history(Console(), versions)
+            else:
+                sys.stdout.write(text[fmt](versions) + "\n")
+            return
+        current = book.current()
+        entries = book.shown(Viewer(everyone=True), open_only=open_only)
+    except SQLAlchemyError as exc:
+        fail(f"cannot read the ledger in DATABASE_URL ({type(exc).__name__}): check the setting", 69)
+    version = current.version if current else 0
+    if fmt is OutputFormat.JSON:
+        sys.stdout.write(report.ledger_json(version, entries) + "\n")
+    elif fmt is OutputFormat.MD:
+        sys.stdout.write(report.ledger_markdown(version, entries) + "\n")
+    else:
+        report.print_ledger(Console(), version, entries)
 
 
 @app.command("personas")

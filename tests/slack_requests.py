@@ -391,9 +391,11 @@ class SlackSender:
         action_type: str = "button",
         trigger_id: str | None = None,
         response_url: str | None = None,
+        selected_option: JSON | None = None,
     ) -> httpx.Response:
-        """A `block_actions` payload for one button press: in a message (default), or in a view (`view`,
-        e.g. the Home tab, which has no channel and no response_url)."""
+        """A `block_actions` payload for one button press (or, with `selected_option`, a choice in a select):
+        in a message (default), or in a view (`view`, e.g. the Home tab, which has no channel and no
+        response_url)."""
         trigger_id = trigger_id or new_trigger_id()
         action: JSON = {
             "action_id": action_id,
@@ -405,6 +407,8 @@ class SlackSender:
             action["text"] = {"type": "plain_text", "text": action_id, "emoji": True}
         if value is not None:
             action["value"] = value
+        if selected_option is not None:
+            action["selected_option"] = selected_option
         payload: JSON = {
             "type": "block_actions",
             "user": self._user(user_id),

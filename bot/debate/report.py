@@ -12,6 +12,7 @@ from bot.models import (
     OneWayDoor,
     Persona,
     Quote,
+    RelatedDecision,
     Usage,
     Verdict,
 )
@@ -107,6 +108,23 @@ def _section(title: str, lines: list[str], empty: str) -> list[str]:
     return [f"### {title}", "", *(lines or [empty]), ""]
 
 
+RELATIONS = {  # a related decision's relation, as a sentence starts
+    "repeats": "Repeats",
+    "reverses": "Reverses",
+    "conflicts": "Conflicts with",
+    "depends_on": "Depends on",
+}
+
+
+def _related_md(related: RelatedDecision) -> str:
+    """A decision of the team's ledger the document bears on (the judge named it; code filled in the rest)."""
+    when = f" of {related.decided_on:%Y-%m-%d}" if related.decided_on else ""
+    return (
+        f"- {RELATIONS[related.relation]} the decision in [{related.doc_title}]({related.doc_link}){when} "
+        f"([thread]({related.thread_url})): _{related.decision}_ {related.how}"
+    )
+
+
 def verdict_markdown(verdict: Verdict) -> list[str]:
     """The verdict's sections as Markdown lines (shared by the report and the terminal view)."""
     out = [f"**{verdict.headline}**", ""]
@@ -115,6 +133,10 @@ def verdict_markdown(verdict: Verdict) -> list[str]:
     )
     if verdict.probably_reversible:
         out += _section("Probably reversible", [_doubtful_md(d) for d in verdict.probably_reversible], "")
+    if verdict.related_decisions:
+        out += _section(
+            "Earlier decisions it bears on", [_related_md(r) for r in verdict.related_decisions], ""
+        )
     out += _section(
         "Assumptions challenged",
         [_assumption_md(i, a) for i, a in enumerate(verdict.assumptions, 1)],

@@ -10,15 +10,25 @@ text object sets `verbatim`, so Slack links and mentions only what code wrote as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.debate.report import attribution, check_line, round_title, usage_line, who
+from bot.debate.report import RELATIONS, attribution, check_line, round_title, usage_line, who
 from bot.depth import Depth
-from bot.models import DebateResult, DigestDoor, DigestResult, OneWayDoor, Persona, Quote, Verdict
-from bot.posting import feedback
+from bot.models import (
+    DebateResult,
+    DigestDoor,
+    DigestResult,
+    LedgerEntry,
+    OneWayDoor,
+    Persona,
+    Quote,
+    RelatedDecision,
+    Verdict,
+)
+from bot.posting import feedback, ledger
 from bot.posting.safety import (
     LinkPolicy,
     Mrkdwn,
@@ -213,8 +223,27 @@ def _doors(
     for i, door in enumerate(doors, 1):
         blocks += _sections(_door(i, door, s))
         if debate_id:
-            blocks.append(feedback.buttons(debate_id, "door", i - 1))
+            blocks += [feedback.buttons(debate_id, "door", i - 1), ledger.status_block(debate_id, i - 1)]
     return blocks
+
+
+def _related(decisions: list[RelatedDecision], s: LinkPolicy) -> list[Block]:
+    """Decisions of the team's ledger the document bears on, each with its doc and thread."""
+    if not decisions:
+        return []
+    lines = [
+        fmt(
+            "• *{}* the decision in {} of {} ({}): _{}_\n  {}",
+            trusted(RELATIONS[r.relation]),
+            link(r.doc_link, r.doc_title),
+            trusted(f"{r.decided_on:%b %d, %Y}" if r.decided_on else "an earlier debate"),
+            link(r.thread_url, "thread"),
+            r.decision,
+            safe_mrkdwn(r.how, s),
+        )
+        for r in decisions
+    ]
+    return [DIVIDER, *_sections(fmt(":ledger: *Earlier decisions it bears on*\n{}", join("\n", lines)))]
 
 
 def _sections(text: Mrkdwn) -> list[Block]:
@@ -240,6 +269,7 @@ def verdict_blocks(verdict: Verdict, links: LinkPolicy, debate_id: str | None = 
     if not verdict.one_way_doors:
         blocks.append(context(trusted("None found: everything here looks reversible.")))
     blocks += _doubtful(verdict.probably_reversible, s)
+    blocks += _related(verdict.related_decisions, s)
     blocks += [
         DIVIDER,
         section(fmt(":thinking_face: *Assumptions challenged ({})*", len(verdict.assumptions))),
@@ -359,6 +389,7 @@ HOW_TO = trusted(
     "• *Debate this doc* in a message's ⋯ menu\n"
     "• `/debate digest &lt;link&gt;` or `/debate schedule &lt;link&gt; tomorrow 9:30`: a silent-read digest "
     "before a meeting\n"
+    "• `/debate ledger`: the one-way doors still open across docs; set a door's status under it in the verdict\n"
     "• `/debate help` for the details"
 )
 _STATUS = {"done": ":white_check_mark:", "failed": ":x: stopped", "not_started": ":no_entry: did not start"}
@@ -379,10 +410,13 @@ def recent_debate(
 
 
 def home_view(
-    personas: list[Persona], recent: list[Mrkdwn], upcoming: list[Mrkdwn] | None = None
+    personas: list[Persona],
+    recent: list[Mrkdwn],
+    upcoming: list[Mrkdwn] | None = None,
+    doors: Sequence[LedgerEntry] = (),
 ) -> dict[str, Any]:
     """`recent`: a `recent_debate` per debate of the user, latest first; `upcoming`: a line per digest the
-    user has scheduled (`scheduled_digest`)."""
+    user has scheduled (`scheduled_digest`); `doors`: the ledger as the user may see it (`ledger_blocks`)."""
     blocks: list[Block] = [
         header(trusted("docdebate")),
         section(HOW_TO),
@@ -398,4 +432,74 @@ def home_view(
     if upcoming:
         blocks += [DIVIDER, section(trusted("*Your scheduled digests*"))]
         blocks += [context(fmt(":calendar: {}", line)) for line in upcoming[:10]]
+    blocks += [DIVIDER, *ledger_blocks(doors, HOME_DOORS, with_controls=True)]
     return {"type": "home", "blocks": blocks[:100]}
+
+
+# ---- the ledger: open one-way doors across docs (`/debate ledger`, the App Home) ----
+
+HOME_DOORS = 15
+LISTED_DOORS = 20
+
+
+def _ledger_doc(entry: LedgerEntry) -> Mrkdwn:
+    return (
+        link(entry.doc_link, entry.doc_title)
+        if entry.doc_link.startswith("http")
+        else escape(entry.doc_title)
+    )
+
+
+def _ledger_note(verb: str, other: LedgerEntry | None, reason: str) -> Mrkdwn:
+    if other is None:
+        return fmt("{}: {}", trusted(verb), reason)
+    return fmt(
+        "{} {} ({}): {}", trusted(verb), _ledger_doc(other), trusted(f"{other.created_at:%b %d}"), reason
+    )
+
+
+def ledger_entry(entry: LedgerEntry, known: Mapping[int, LedgerEntry]) -> Mrkdwn:
+    """One door of the ledger: the decision, its doc and thread, where and when, who asked; and what
+    consolidation found (the same decision elsewhere, a conflict with an earlier one)."""
+    where = trusted("a DM") if entry.channel_id.startswith("D") else channel(entry.channel_id)
+    lines = [
+        fmt("*{}*", truncate(escape(entry.decision), 600)),
+        fmt(
+            "{} · {} in {} · {} · asked by {}",
+            _ledger_doc(entry),
+            link(entry.thread_url, "thread"),
+            where,
+            trusted(f"{entry.created_at:%b %d, %Y}"),
+            mention(entry.requested_by),
+        ),
+    ]
+    lines += [fmt("↳ {}", _ledger_note("also in", known.get(n.other), n.reason)) for n in entry.same_as]
+    lines += [
+        fmt(":warning: {}", _ledger_note("conflicts with the decision in", known.get(n.other), n.reason))
+        for n in entry.conflicts
+    ]
+    return truncate(join("\n", lines), SECTION_LIMIT)
+
+
+def ledger_blocks(shown: Sequence[LedgerEntry], limit: int, with_controls: bool = False) -> list[Block]:
+    """The open doors of `shown` (what a viewer may see of the ledger, newest first), at most `limit`;
+    `with_controls`: each with its status control (the App Home)."""
+    doors = [e for e in shown if e.status == "open"]
+    known = {e.id: e for e in shown}
+    blocks: list[Block] = [section(fmt(":ledger: *Open one-way doors, across docs ({})*", len(doors)))]
+    if not doors:
+        blocks.append(context(trusted("None open that you can see from here.")))
+    for entry in doors[:limit]:
+        block = section(ledger_entry(entry, known))
+        if with_controls:
+            block["accessory"] = ledger.status_select(entry.debate_id, entry.item, entry.status)
+        blocks.append(block)
+    if len(doors) > limit:
+        blocks.append(context(fmt("…and {} more (`docdebate ledger` prints them all).", len(doors) - limit)))
+    return blocks
+
+
+def ledger_post(shown: Sequence[LedgerEntry]) -> Post:
+    """The answer to `/debate ledger`."""
+    doors = sum(e.status == "open" for e in shown)
+    return Post(fmt("{} open one-way doors in the ledger", doors), ledger_blocks(shown, LISTED_DOORS))

@@ -29,7 +29,8 @@ USAGE = (
     "Example: `/debate https://docs.google.com/document/d/… pricing and the rollout --depth deep`\n"
     "Or mention me in a thread where a doc is linked.\n"
     "Before a meeting: `/debate digest &lt;doc link&gt;` for a silent-read digest, or "
-    "`/debate schedule &lt;doc link&gt; tomorrow 9:30` (`/debate schedule list` shows what is coming)."
+    "`/debate schedule &lt;doc link&gt; tomorrow 9:30` (`/debate schedule list` shows what is coming).\n"
+    "Across docs: `/debate ledger` lists the one-way doors still open that you can see from here."
 )
 
 
@@ -83,10 +84,12 @@ class CommandArgs:
     personas: list[str] | None = None  # None: not given (the default panel)
     depth: Depth = Depth.STANDARD
     help: bool = False
+    ledger: bool = False  # `/debate ledger`: the open one-way doors across docs
 
 
 def parse_command(text: str) -> CommandArgs:
-    """`<link> [focus words…] [--personas a,b] [--depth d]` in any order; `help` or nothing asks for help."""
+    """`<link> [focus words…] [--personas a,b] [--depth d]` in any order; `help` or nothing asks for help,
+    `ledger` for the ledger."""
     args = CommandArgs()
     links = links_in(text)
     args.link = links[0] if links else None
@@ -113,6 +116,7 @@ def parse_command(text: str) -> CommandArgs:
             focus.append(word)
     if not args.link and [w.lower() for w in focus] in ([], ["help"]):
         args.help = True
+    args.ledger = not args.link and [w.lower() for w in focus] == ["ledger"]
     args.focus = " ".join(focus) or None
     return args
 

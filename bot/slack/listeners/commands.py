@@ -1,4 +1,5 @@
-"""`/debate <link> [focus] [--personas …] [--depth …]`; `/debate digest|schedule …` go to `digests`."""
+"""`/debate <link> [focus] [--personas …] [--depth …]`; `/debate digest|schedule …` go to `digests`, `/debate
+ledger` to `ledger`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from bot.config import Settings
 from bot.errors import DocdebateError
 from bot.posting.safety import fmt, link, trusted
 from bot.slack.admission import admit_and_start, check_personas, error_text
-from bot.slack.listeners import digests
+from bot.slack.listeners import digests, ledger
 from bot.slack.parsing import USAGE, parse_command
 from bot.workflows.request import ThreadRequest
 
@@ -29,6 +30,9 @@ def register(app: AsyncApp, settings: Settings) -> None:
             return
         if args.help:
             await ack(text=trusted(USAGE))
+            return
+        if args.ledger:
+            await ledger.command(ack, command)
             return
         if args.link is None:
             await ack(text=fmt(":link: I need a link to a doc.\n{}", trusted(USAGE)))
