@@ -11,8 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,72 +20,25 @@ import pytest
 
 from bot.models import DebateResult
 from bot.store import Store
-from bot.store.schema import LedgerRow
-from tests.bot_process import SECRET, bot_env, free_port, start_bot, stop_bot
+from tests import test_slack_e2e
+from tests.bot_process import bot_env
 from tests.conftest import EXAMPLES, database_url, run_cli
 from tests.fakes.anthropic_fake import FakeAnthropic, prompt_texts
 from tests.fakes.slack_fake import FakeSlack
-from tests.pages import serve_pages
-from tests.slack_requests import SlackSender
+from tests.test_ledger_units import row
+from tests.test_slack_e2e import GDOC, GDOC_LINK, TABS, Bot
 
 STATUS = "ledger:status"
+bot = test_slack_e2e.bot  # the same fixture: the bot serving HTTP against the fakes (/plan, a Google doc)
 
 
-def page(example: str, title: str) -> str:
-    body = "".join(f"<p>{line}</p>" for line in (EXAMPLES / example).read_text().splitlines() if line)
-    return f"<html><head><title>{title}</title></head><body><article>{body}</article></body></html>"
-
-
-@dataclass
-class Bot:
-    url: str
-    slack: FakeSlack
-    anthropic: FakeAnthropic
-    pages: str
-    database: str
-    work: Path
-
-    def sender(self) -> SlackSender:
-        return SlackSender(self.url, SECRET, slack=self.slack)
-
-    def ledger(self, *args: str) -> Any:
-        """`docdebate ledger --format json` (and `args`) on the bot's database, as the operator runs it."""
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.work), "DATABASE_URL": self.database}
-        result = run_cli(["ledger", "--format", "json", *args], env)
-        assert result.code == 0, result.stderr
-        return json.loads(result.stdout)
-
-
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
-    work = tmp_path_factory.mktemp("ledger")
-    pages = {
-        "/plan": ("text/html", page("launch-plan.md", "Project Atlas")),
-        "/design": ("text/html", page("design-doc.md", "Sessions to Redis")),
-    }
-    with FakeSlack() as slack, FakeAnthropic(api_key="test-key") as anthropic, serve_pages(pages) as site:
-        for user, email in (("U123", "alice@acme.example"), ("U124", "bob@acme.example")):
-            slack.add_user(user, email)
-        database = database_url(work)
-        env = bot_env(
-            slack,
-            anthropic,
-            work,
-            database,
-            DOCDEBATE_SLACK_UPDATE_INTERVAL_S="0.05",
-            DOCDEBATE_QUOTA_USER_BURST="1000",
-            DOCDEBATE_QUOTA_CHANNEL_BURST="1000",
-            DOCDEBATE_QUOTA_USER_HOURLY="1000",
-            DOCDEBATE_QUOTA_USER_RUNNING="1000",
-            DOCDEBATE_LEDGER_CRON="",
-        )
-        port = free_port()
-        proc = start_bot(env, port, work, subprocess.PIPE)
-        try:
-            yield Bot(f"http://127.0.0.1:{port}", slack, anthropic, site, database, work)
-        finally:
-            printed = stop_bot(proc)
-            assert "Traceback" not in printed, printed
+def ledger_json(bot: Bot, *args: str) -> Any:
+    """`docdebate ledger --format json` (and `args`) on the bot's database, as the operator runs it."""
+    result = run_cli(
+        ["ledger", "--format", "json", *args], {"PATH": "/usr/bin:/bin", "DATABASE_URL": bot.database}
+    )
+    assert result.code == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 def summaries(slack: FakeSlack, channel: str) -> list[Any]:
@@ -97,11 +49,11 @@ def summaries(slack: FakeSlack, channel: str) -> list[Any]:
     ]
 
 
-def debate(bot: Bot, path: str, channel: str, user: str = "U123") -> dict[str, Any]:
-    """A `/debate` of the page, to its summary: the summary's first page (its ts, text and blocks)."""
+def debate(bot: Bot, link: str, channel: str) -> dict[str, Any]:
+    """Alice's `/debate` of the doc, to its summary: the summary's first page (its ts, text and blocks)."""
     before = len(summaries(bot.slack, channel))
     with bot.sender() as sender:
-        sender.slash_command(f"<{bot.pages}{path}> --depth quick", channel_id=channel, user_id=user)
+        sender.slash_command(f"<{link}> --depth quick", channel_id=channel, user_id="U123")
     bot.slack.wait_for(lambda s: len(summaries(s, channel)) > before, timeout=90)
     first = summaries(bot.slack, channel)[before]
     return {"ts": first.response["ts"], "text": first.args["text"], "blocks": first.args["blocks"]}
@@ -132,30 +84,32 @@ def open_count(answer: str) -> int:
 
 
 def test_two_debates_on_two_docs_are_in_the_ledger_with_links_to_their_threads(bot: Bot) -> None:
-    plan = debate(bot, "/plan", "CPLANS")
-    design = debate(bot, "/design", "CDESIGNS")
-    entries = bot.ledger()["entries"]
-    for channel, title, summary in (
-        ("CPLANS", "Project Atlas", plan),
-        ("CDESIGNS", "Sessions to Redis", design),
+    plan = debate(bot, f"{bot.pages}/plan", "CPLANS")
+    restricted = debate(bot, GDOC_LINK, "CGDOCS")  # shared with specific people only
+    entries = ledger_json(bot)["entries"]
+    for channel, title, summary, private in (
+        ("CPLANS", "Project Atlas", plan, False),
+        ("CGDOCS", TABS["title"], restricted, True),
     ):
         mine = [e for e in entries if e["channel_id"] == channel]
         assert len(mine) == doors_in(summary) > 0, "every door of the verdict, once"
         root = root_of(bot.slack, channel, summary["ts"])
-        assert {e["doc_title"] for e in mine} == {title}
-        assert {e["thread_ts"] for e in mine} == {root}
+        assert {(e["doc_title"], e["thread_ts"], e["status"], e["requested_by"]) for e in mine} == {
+            (title, root, "open", "U123")
+        }
         assert {e["thread_url"] for e in mine} == {
             f"https://docdebate-test.slack.com/archives/{channel}/p{root.replace('.', '')}"
         }, "the thread's permalink, as Slack gave it"
-        assert {(e["status"], e["private"], e["requested_by"]) for e in mine} == {("open", False, "U123")}
-        assert [e["item"] for e in sorted(mine, key=lambda e: e["item"])] == list(range(len(mine)))
+        assert {e["private"] for e in mine} == {private}, "a restricted doc's doors are private"
+        assert sorted(e["item"] for e in mine) == list(range(len(mine)))
+    assert {e["doc_key"] for e in entries if e["channel_id"] == "CGDOCS"} == {GDOC}
     markdown = run_cli(["ledger", "--format", "md"], {"PATH": "/usr/bin:/bin", "DATABASE_URL": bot.database})
-    assert "Project Atlas" in markdown.stdout and "Sessions to Redis" in markdown.stdout
+    assert "Project Atlas" in markdown.stdout and TABS["title"] in markdown.stdout
 
 
 def test_a_status_set_in_the_thread_is_stored_shown_and_leaves_the_open_list(bot: Bot) -> None:
     channel = "CSTATUS"
-    summary = debate(bot, "/plan", channel)
+    summary = debate(bot, f"{bot.pages}/plan", channel)
     [block] = [b for b in summary["blocks"] if b.get("block_id") == "ls:door:0"]
     [control] = [e for e in block["elements"] if e["action_id"] == STATUS]
     assert control["initial_option"]["text"]["text"] == "Status: open"
@@ -168,7 +122,7 @@ def test_a_status_set_in_the_thread_is_stored_shown_and_leaves_the_open_list(bot
             block_id="ls:door:0",
             action_type="static_select",
             selected_option=decided,
-            user_id="U124",
+            user_id="U666",
             channel_id=channel,
             message=message,
         )
@@ -184,9 +138,9 @@ def test_a_status_set_in_the_thread_is_stored_shown_and_leaves_the_open_list(bot
     )
     assert said[-1].args["response_type"] == "ephemeral"
 
-    [door] = [e for e in bot.ledger()["entries"] if e["channel_id"] == channel and e["item"] == 0]
-    assert (door["status"], door["status_by"]) == ("decided", "U124")
-    assert door["id"] not in [e["id"] for e in bot.ledger("--open")["entries"]], "no longer open"
+    [door] = [e for e in ledger_json(bot)["entries"] if e["channel_id"] == channel and e["item"] == 0]
+    assert (door["status"], door["status_by"]) == ("decided", "U666")
+    assert door["id"] not in [e["id"] for e in ledger_json(bot, "--open")["entries"]], "no longer open"
     assert open_count(ledger_answer(bot, channel)) == open_before - 1, "nor in /debate ledger"
 
     with bot.sender() as sender:  # the same control, clicked from another channel: refused
@@ -197,7 +151,7 @@ def test_a_status_set_in_the_thread_is_stored_shown_and_leaves_the_open_list(bot
             selected_option=next(
                 o for o in control["options"] if json.loads(o["value"])["status"] == "withdrawn"
             ),
-            user_id="U124",
+            user_id="U666",
             channel_id="CELSEWHERE",
             message=message,
         )
@@ -209,15 +163,15 @@ def test_a_status_set_in_the_thread_is_stored_shown_and_leaves_the_open_list(bot
         ],
         30,
     )
-    [still] = [e for e in bot.ledger()["entries"] if e["id"] == door["id"]]
+    [still] = [e for e in ledger_json(bot)["entries"] if e["id"] == door["id"]]
     assert still["status"] == "decided"
 
 
 def test_a_private_channels_doors_show_only_there_and_to_its_members(bot: Bot) -> None:
     bot.slack.add_channel("CSECRET", "secret", is_private=True, members=["U123"])
-    bot.slack.add_channel("CPUBLIC", "public", members=["U123", "U124"])
-    public = debate(bot, "/plan", "CPUBLIC")
-    secret = debate(bot, "/design", "CSECRET")
+    bot.slack.add_channel("CPUBLIC", "public", members=["U123", "U666"])
+    public = debate(bot, f"{bot.pages}/plan", "CPUBLIC")
+    secret = debate(bot, f"{bot.pages}/plan", "CSECRET")
     secret_thread = root_of(bot.slack, "CSECRET", secret["ts"]).replace(".", "")
     public_thread = root_of(bot.slack, "CPUBLIC", public["ts"]).replace(".", "")
 
@@ -228,10 +182,10 @@ def test_a_private_channels_doors_show_only_there_and_to_its_members(bot: Bot) -
     assert secret_thread in there and public_thread in there
     assert "Open one-way doors" in there
 
-    operator = [e for e in bot.ledger()["entries"] if e["channel_id"] == "CSECRET"]
+    operator = [e for e in ledger_json(bot)["entries"] if e["channel_id"] == "CSECRET"]
     assert len(operator) == doors_in(secret) and all(e["private"] for e in operator), "the CLI shows all"
 
-    for user, sees in (("U123", True), ("U124", False)):
+    for user, sees in (("U123", True), ("U666", False)):
         home = json.dumps(home_of(bot, user))
         assert (secret_thread in home) is sees, f"{user} is{'' if sees else ' not'} in #secret"
         assert public_thread in home, "both are in #public"
@@ -269,13 +223,13 @@ def remembering_judge(fake: FakeAnthropic) -> Callable[[dict[str, Any]], str]:
 
 def test_a_later_debate_of_the_doc_is_given_its_ledger_entries_as_data(bot: Bot) -> None:
     channel = "CMEMORY"
-    first = debate(bot, "/plan", channel)
-    earlier = [e for e in bot.ledger()["entries"] if e["channel_id"] == channel]
+    first = debate(bot, f"{bot.pages}/plan", channel)
+    earlier = [e for e in ledger_json(bot)["entries"] if e["channel_id"] == channel]
     assert len(earlier) == doors_in(first)
     before = len(bot.anthropic.requests)
     bot.anthropic.responder = remembering_judge(bot.anthropic)
     try:
-        second = debate(bot, "/plan", channel)
+        second = debate(bot, f"{bot.pages}/plan", channel)
     finally:
         bot.anthropic.responder = bot.anthropic.default_response
     calls = [r.body for r in bot.anthropic.requests[before:] if r.body.get("messages")]
@@ -307,36 +261,13 @@ def test_a_later_debate_of_the_doc_is_given_its_ledger_entries_as_data(bot: Bot)
 
 
 def seed(database: str) -> dict[str, int]:
-    """Three doors: the same decision in two public channels, and a conflicting one in a private channel."""
+    """Three doors: the same decision in two channels, and one conflicting with it; by first word."""
     store = Store(database)
-    common = {
-        "quote": "q",
-        "team_id": "T0001",
-        "thread_ts": "1700000000.000100",
-        "requested_by": "U123",
-        "raised_by": "skeptic",
-        "status": "open",
-    }
-    doors = [
-        ("d1", "C1", "Sunset API v1 on March 1", "API sunset plan", False),
-        ("d2", "C2", "Turn API v1 off on March 1", "Partner comms plan", False),
-        ("d3", "C1", "Keep API v1 running until 2028", "Enterprise renewals", False),
-    ]
     store.ledger.record(
         [
-            LedgerRow(
-                debate_id=debate_id,
-                item=0,
-                decision=decision,
-                doc_title=title,
-                doc_link=f"https://docs.example/{debate_id}",
-                doc_key=f"https://docs.example/{debate_id}",
-                channel_id=channel,
-                thread_url=f"https://acme.slack.com/archives/{channel}/p1700000000000100",
-                private=private,
-                **common,
-            )
-            for debate_id, channel, decision, title, private in doors
+            row("d1", 0, "C1", "Sunset API v1 on March 1", days=0),
+            row("d2", 0, "C2", "Turn API v1 off on March 1", days=1),
+            row("d3", 0, "C1", "Keep API v1 running until 2028", days=2),
         ]
     )
     return {e.decision.split()[0]: e.id for e in store.ledger.entries()}
@@ -448,27 +379,8 @@ def test_the_cli_remembers_only_with_a_database(
     cli_env: dict[str, str], fake_anthropic: FakeAnthropic, tmp_path: Path
 ) -> None:
     database = database_url(tmp_path)
-    Store(database).ledger.record(
-        [
-            LedgerRow(
-                debate_id="d1",
-                item=0,
-                decision="Move billing to Meter on Stripe and turn Ledger off",
-                quote="q",
-                doc_title="Billing roadmap",
-                doc_link="https://docs.example/roadmap",
-                doc_key="https://docs.example/roadmap",
-                team_id="T0001",
-                channel_id="CPRIV",
-                thread_ts="1700000000.000100",
-                thread_url="https://acme.slack.com/archives/CPRIV/p1700000000000100",
-                requested_by="U123",
-                raised_by="skeptic",
-                private=True,
-                status="open",
-            )
-        ]
-    )
+    private = row("d1", 0, "CPRIV", "Move billing to Meter on Stripe and turn Ledger off", private=True)
+    Store(database).ledger.record([private])
     plan = str(EXAMPLES / "launch-plan.md")
     for env, remembers in ((cli_env, False), ({**cli_env, "DATABASE_URL": database}, True)):
         before = len(fake_anthropic.requests)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,9 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import runtime
 from bot.config import Settings
-from bot.posting.feedback import ACTION_PREFIX, Mark, thanks, with_tally
+from bot.posting.feedback import ACTION_PREFIX, Block, Mark, thanks, with_tally
 from bot.posting.safety import trusted
-from bot.store.feedback import Tally
 
 log = logging.getLogger(__name__)
 NOT_OURS = trusted("That button does not belong to a docdebate verdict it knows, so nothing was recorded.")
@@ -44,19 +44,22 @@ async def on_mark(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, r
     if tally is None:
         await respond(text=NOT_OURS, response_type="ephemeral", replace_original=False)
         return
-    await _show_tally(client, body, tally)
+    await update_clicked(client, body, lambda blocks: with_tally(blocks, tally), "the feedback tally")
     await respond(text=thanks(mark), response_type="ephemeral", replace_original=False)
 
 
-async def _show_tally(client: AsyncWebClient, body: dict[str, Any], tally: Tally) -> None:
-    """The clicked summary page with the new tally under each finding; the mark is kept even if this fails."""
+async def update_clicked(
+    client: AsyncWebClient, body: dict[str, Any], change: Callable[[list[Block]], list[Block]], what: str
+) -> None:
+    """The clicked summary page again, its blocks as `change` makes them (`what` it shows, for the log):
+    what the click stored is kept even if Slack refuses the update."""
     message, container = body.get("message") or {}, body.get("container") or {}
     try:
         await client.chat_update(
             channel=container["channel_id"],
             ts=container["message_ts"],
             text=message.get("text") or "Verdict",
-            blocks=with_tally(message.get("blocks") or [], tally),
+            blocks=change(message.get("blocks") or []),
         )
     except (SlackApiError, KeyError) as exc:
-        log.warning("could not show the feedback tally: %s", exc)
+        log.warning("could not show %s: %s", what, exc)

@@ -17,7 +17,6 @@ from pydantic import ValidationError
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import runtime
@@ -27,6 +26,7 @@ from bot.posting.ledger import ACTION_ID, StatusChoice, changed, with_status
 from bot.posting.safety import trusted
 from bot.slack.admission import STORE_FAILURES, UNAVAILABLE
 from bot.slack.listeners import home
+from bot.slack.listeners.feedback import update_clicked
 from bot.store.ledger import Viewer
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ async def on_status(
     if in_view:
         await home.publish(client, user)
         return
-    await _show(client, body, choice)
+    await update_clicked(client, body, lambda blocks: with_status(blocks, choice), "the door's new status")
     await respond(text=changed(choice), response_type="ephemeral", replace_original=False)
 
 
@@ -99,17 +99,3 @@ async def _tell(respond: AsyncRespond, body: dict[str, Any], text: str) -> None:
         await respond(text=text, response_type="ephemeral", replace_original=False)
     else:
         log.warning("ledger status from the App Home refused: %s", text)
-
-
-async def _show(client: AsyncWebClient, body: dict[str, Any], choice: StatusChoice) -> None:
-    """The clicked summary page with the door's new status; the status is kept even if this fails."""
-    message, container = body.get("message") or {}, body.get("container") or {}
-    try:
-        await client.chat_update(
-            channel=container["channel_id"],
-            ts=container["message_ts"],
-            text=message.get("text") or "Verdict",
-            blocks=with_status(message.get("blocks") or [], choice),
-        )
-    except (SlackApiError, KeyError) as exc:
-        log.warning("could not show the door's new status: %s", exc)
