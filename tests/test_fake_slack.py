@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import httpx
 import pytest
 import yaml
 from aiohttp import web
@@ -752,3 +753,103 @@ async def test_a_channel_the_bot_is_not_in_answers_not_in_channel_until_it_is_in
     assert (await client.conversations_info(channel="COUT"))["channel"]["id"] == "COUT"
     fake.join("COUT")
     assert (await client.chat_postMessage(channel="COUT", text="hi"))["ok"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Files and the people in a conversation
+# ---------------------------------------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n% a plan\n"
+
+
+def shared_plan(fake: FakeSlack) -> str:
+    """plan.pdf, uploaded by U123 and shared in a public channel, a private one and a DM."""
+    fake.add_channel("CPUB", "general")
+    fake.add_channel("GPRIV", "secret", is_private=True)
+    return fake.add_file(PDF, "plan.pdf", user="U123", channels=["CPUB", "GPRIV", "D123"], title="Plan")
+
+
+async def test_files_info_describes_a_shared_file_as_slack_does(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    file_id = shared_plan(fake)
+    info = await client.files_info(file=file_id)
+    file = info["file"]
+    assert (file["id"], file["name"], file["title"], file["user"]) == (file_id, "plan.pdf", "Plan", "U123")
+    assert (file["mimetype"], file["filetype"], file["size"]) == ("application/pdf", "pdf", len(PDF))
+    assert (file["channels"], file["groups"], file["ims"]) == (["CPUB"], ["GPRIV"], ["D123"])
+    assert file["is_public"] is True and set(file["shares"]) == {"public", "private"}
+    assert file["permalink"] == f"https://docdebate-test.slack.com/files/U123/{file_id}/plan.pdf"
+    assert file["url_private"].startswith(f"{fake.url}/files-pri/T0001-{file_id}/")
+    assert file["url_private_download"] == f"{fake.url}/files-pri/T0001-{file_id}/download/plan.pdf"
+    assert info["comments"] == [] and info["response_metadata"] == {"next_cursor": ""}
+    (call,) = fake.calls_to("files.info")
+    assert call.http_method == "GET" and call.args["file"] == file_id
+
+
+async def test_files_info_errors(fake: FakeSlack, client: AsyncWebClient) -> None:
+    async def error(file: str, with_client: AsyncWebClient = client) -> dict[str, Any]:
+        return dict((await api_error(with_client.files_info(file=file))).response.data)
+
+    assert (await error("F0NONE"))["error"] == "file_not_found"
+    fake.outside_channels.add("CHIDDEN")
+    hidden = fake.add_file(PDF, "hidden.pdf", channels=["CHIDDEN"])
+    assert (await error(hidden))["error"] == "file_not_found", "shared only where the bot is not"
+    file_id = shared_plan(fake)
+    fake.delete_file(file_id)
+    assert (await error(file_id))["error"] == "file_deleted"
+    assert (await error(file_id, AsyncWebClient(token="xoxb-wrong", base_url=fake.api_url)))["error"] == (
+        "invalid_auth"
+    )
+    fake.bot_scopes = [s for s in fake.bot_scopes if s != "files:read"]
+    missing = await error(file_id)
+    assert (missing["error"], missing["needed"]) == ("missing_scope", "files:read")
+    assert "chat:write" in missing["provided"].split(",")
+
+
+async def test_a_file_is_served_only_with_the_bot_token(fake: FakeSlack, client: AsyncWebClient) -> None:
+    file = (await client.files_info(file=shared_plan(fake)))["file"]
+    url = file["url_private_download"]
+    async with httpx.AsyncClient() as http:
+        served = await http.get(url, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert served.status_code == 200 and served.content == PDF
+        assert served.headers["content-type"] == "application/pdf"
+        for headers in ({}, {"Authorization": "Bearer xoxb-wrong"}):
+            page = await http.get(url, headers=headers)
+            assert page.status_code == 200, "Slack answers a sign-in page, not an error"
+            assert page.headers["content-type"].startswith("text/html") and b"Sign in" in page.content
+        fake.download_redirect = "http://elsewhere.example/plan.pdf"
+        moved = await http.get(file["url_private"], headers={"Authorization": f"Bearer {TOKEN}"})
+        assert moved.status_code == 302 and moved.headers["location"] == fake.download_redirect
+    assert [(d.args["file"], d.token, d.status) for d in fake.downloads] == [
+        (file["id"], TOKEN, 200),
+        (file["id"], None, 200),
+        (file["id"], "xoxb-wrong", 200),
+        (file["id"], TOKEN, 302),
+    ]
+
+
+async def test_conversations_members_pages_and_fails_as_slack_does(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake.bot_scopes = ["channels:read", "groups:read", "im:read"]
+    fake.add_channel("CTEAM", "team", members=["U1", "U2", "U3", "U4"])
+    first = await client.conversations_members(channel="CTEAM", limit=3)
+    assert first["members"] == ["U1", "U2", "U3"]
+    rest = await client.conversations_members(
+        channel="CTEAM", limit=3, cursor=first["response_metadata"]["next_cursor"]
+    )
+    assert rest["members"] == ["U4", "UBOT"] and rest["response_metadata"]["next_cursor"] == ""
+    fake.add_channel("D123", user="U123")
+    assert (await client.conversations_members(channel="D123"))["members"] == ["U123", "UBOT"]
+    fake.add_channel("GOUT", "hidden", is_private=True, members=["U1"])
+    fake.outside_channels.add("GOUT")
+    for call, expected in (
+        (client.conversations_members(channel="GOUT"), "channel_not_found"),
+        (client.conversations_members(channel="CTEAM", limit=1001), "invalid_limit"),
+        (client.conversations_members(channel="CTEAM", cursor="not-a-cursor"), "invalid_cursor"),
+    ):
+        assert (await api_error(call)).response["error"] == expected
+    fake.bot_scopes = [s for s in fake.bot_scopes if s != "im:read"]
+    refused = (await api_error(client.conversations_members(channel="D123"))).response
+    assert (refused["error"], refused["needed"]) == ("missing_scope", "im:read")

@@ -19,8 +19,10 @@ Faithful to the real service (checked against slack_sdk 3.47 `web/async_client.p
   form / query field.
 * Scopes: every answer to a call made with the bot token carries the token's scopes in `x-oauth-scopes`
   (comma-separated, as Slack sends them); `bot_scopes` defaults to the bot scopes of the repository's
-  `manifest.yml`, so an app installed from the manifest passes. Methods do not check their scopes. Block Kit errors carry `errors` and `response_metadata.messages` with json-pointers, as
-  Slack's do (`must be less than 3001 characters [json-pointer:/blocks/0/text/text]`).
+  `manifest.yml`, so an app installed from the manifest passes. Methods do not check their scopes (but
+  for files.info and conversations.members, below). Block Kit errors carry `errors` and
+  `response_metadata.messages` with json-pointers, as Slack's do (`must be less than 3001 characters
+  [json-pointer:/blocks/0/text/text]`).
 * Rate limits: HTTP 429, `Retry-After` (whole seconds) and `{"ok": false, "error": "ratelimited"}`. Note
   that slack_sdk's *async* `AsyncRateLimitErrorRetryHandler` reads only the first character of
   `Retry-After` (`headers[name][0]` on a string) and sleeps that many seconds plus up to one random second,
@@ -51,11 +53,24 @@ Simplified (deliberately):
   `public_channel`; `im` and `mpim` too, `invalid_types` for another), private ones only where the bot is
   as well, as Slack does for a bot token, paged with `limit` (default 100, at most 999) and a cursor in
   `response_metadata.next_cursor`; `user_not_found` for a user never added. Scopes are not modelled beyond
-  `x-oauth-scopes`. `response_url` posts are recorded (method `"response_url"`) and answered `{"ok": true}`,
-  not turned into messages. A `thread_ts` naming a reply is filed under that reply's parent (an assumption:
-  Slack only says not to do it).
+  `x-oauth-scopes` (files.info and conversations.members excepted, below). `response_url` posts are
+  recorded (method `"response_url"`) and answered `{"ok": true}`, not turned into messages. A `thread_ts`
+  naming a reply is filed under that reply's parent (an assumption: Slack only says not to do it).
 * `chat.getPermalink` (`channel`, `message_ts`) answers `https://docdebate-test.slack.com/archives/C/p<ts
   digits>`, with `?thread_ts=…&cid=C` for a thread reply; `message_not_found` for a ts not in the channel.
+* Files: `add_file` is someone uploading one and sharing it in conversations. `files.info` (`file`, and
+  `count`/`page`, `cursor`/`limit` for the comments, always none) needs `files:read` (`missing_scope` with
+  `needed` and `provided`, as Slack answers), and answers `file_not_found` for a file the bot cannot see
+  (not its own, and shared in no conversation the bot is in) and `file_deleted` for one `delete_file`d.
+  Its `file` has Slack's fields; `channels`, `groups` and `ims` list the public channels, private channels
+  and DMs it was shared in that the bot is in (no message is posted for a share). `url_private` and
+  `url_private_download` are on this server (`/files-pri/T-F/…`): they serve the bytes only to
+  `Authorization: Bearer <bot token>` with `files:read` granted; any other request gets what Slack sends
+  it, an HTML sign-in page with HTTP 200 (so a client that forgets the token "reads" HTML). Downloads are
+  recorded (method `"url_private"`, see `downloads`); `download_redirect` makes an authorised download a
+  302 to that URL. `conversations.members` (`channel`, `cursor`, `limit` 1..1000, default 100) lists the
+  people in a conversation and the bot, paged; it needs `channels:read`, `groups:read` or `im:read` by
+  the conversation's kind, and answers `channel_not_found` for a private channel the bot is not in.
 * Socket Mode, minimally: `apps.connections.open` (app token only) issues a `ws://.../link/?ticket=...`
   URL; a WebSocket opened with a ticket this fake issued gets Slack's `hello` message and stays open
   (pings answered) until the fake stops, which closes it with 1001 "going away"; an unknown ticket is an
@@ -84,7 +99,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -122,6 +137,21 @@ MAX_BLOCK_ID = 255
 MAX_MARKDOWN_BLOCK_TEXT = 12_000
 MAX_REPLIES_LIMIT = 1000
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+MAX_MEMBERS_LIMIT = 1000
+FILES_SCOPE = "files:read"
+# What files.info says of an upload, by its extension (else a binary file of unknown kind).
+FILE_KINDS = {
+    ".pdf": ("pdf", "application/pdf"),
+    ".docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ".md": ("markdown", "text/plain"),
+    ".txt": ("text", "text/plain"),
+    ".html": ("html", "text/html"),
+}
+SIGN_IN_PAGE = (
+    '<!DOCTYPE html><html lang="en-US"><head><meta charset="utf-8"><title>Slack</title></head><body>'
+    '<h1>Sign in to Docdebate Test</h1><form action="/signin" method="post"><input name="email">'
+    "<button>Sign in with email</button></form></body></html>"
+)
 
 
 def manifest_scopes(manifest: Path = MANIFEST) -> list[str]:
@@ -478,6 +508,20 @@ class _Stream:
 
 
 @dataclass
+class _File:
+    id: str
+    name: str
+    title: str
+    data: bytes
+    user: str
+    filetype: str
+    mimetype: str
+    created: int
+    shared: dict[str, str]  # conversation id -> ts of the share
+    deleted: bool = False
+
+
+@dataclass
 class _Injected:
     method: str | None
     status: int
@@ -552,6 +596,8 @@ class FakeSlack(LoopbackServer):
         self._views: dict[str, JSON] = {}
         self._ephemerals: list[JSON] = []
         self._streams: dict[tuple[str, str], _Stream] = {}
+        self._files: dict[str, _File] = {}
+        self.download_redirect: str | None = None
         self._revoked: dict[str, str] = {}  # token -> the error Slack answers it with
         self._tickets: set[str] = set()
         self._sockets: set[web.WebSocketResponse] = set()
@@ -573,8 +619,10 @@ class FakeSlack(LoopbackServer):
             "chat.update": self._chat_update,
             "conversations.history": self._conversations_history,
             "conversations.info": self._conversations_info,
+            "conversations.members": self._conversations_members,
             "conversations.open": self._conversations_open,
             "conversations.replies": self._conversations_replies,
+            "files.info": self._files_info,
             "users.conversations": self._users_conversations,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
@@ -600,6 +648,7 @@ class FakeSlack(LoopbackServer):
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response_url/{id}", self._handle_response_url)
         app.router.add_get("/link/", self._handle_socket)
+        app.router.add_get("/files-pri/{key}/{tail:.*}", self._handle_file)
         app.router.add_route("*", "/{tail:.*}", self._handle_not_found)
         app.on_shutdown.append(self._close_sockets)
 
@@ -666,6 +715,29 @@ class FakeSlack(LoopbackServer):
             channel.num_members = num_members
             channel.user = user or channel.user
             channel.members.update(members)
+
+    def add_file(
+        self,
+        data: bytes,
+        name: str,
+        *,
+        user: str = "U123",
+        channels: Iterable[str] = (),
+        title: str | None = None,
+    ) -> str:
+        """`user` uploads `data` as `name` and shares it in `channels` (none: only they see it); its id."""
+        filetype, mimetype = FILE_KINDS.get(Path(name).suffix.lower(), ("binary", "application/octet-stream"))
+        with self._lock:
+            file_id = f"F{len(self._files) + 1:010X}"
+            shared = {self._channel(c).id: self._next_ts() for c in channels}
+            self._files[file_id] = _File(
+                file_id, name, title or name, bytes(data), user, filetype, mimetype, int(time.time()), shared
+            )
+            return file_id
+
+    def delete_file(self, file_id: str) -> None:
+        with self._lock:
+            self._files[file_id].deleted = True
 
     def add_message(
         self,
@@ -759,6 +831,11 @@ class FakeSlack(LoopbackServer):
             return copy.deepcopy(self._ephemerals)
 
     @property
+    def downloads(self) -> list[SlackCall]:
+        """Requests for a file's url_private(_download): `args["file"]`, `token`, `headers`, `status`."""
+        return self.calls_to("url_private")
+
+    @property
     def streams(self) -> list[JSON]:
         """Streams started with chat.startStream: channel, ts, thread_ts, state, text, chunks, blocks."""
         with self._lock:
@@ -799,6 +876,7 @@ class FakeSlack(LoopbackServer):
                 self._views.clear()
                 self._ephemerals.clear()
                 self._streams.clear()
+                self._files.clear()
 
     def describe_calls(self) -> str:
         calls = self.calls
@@ -1086,6 +1164,46 @@ class FakeSlack(LoopbackServer):
             with self._lock:
                 self._sockets.discard(ws)
         return ws
+
+    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
+        """A file's bytes, for the bot's token; Slack's sign-in page (HTTP 200) for anyone else."""
+        at = time.monotonic()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        scheme, _, bearer = headers.get("authorization", "").partition(" ")
+        token = bearer.strip() if scheme.lower() == "bearer" and bearer.strip() else None
+        file_id = request.match_info["key"].rpartition("-")[2]
+        with self._lock:
+            found = self._files.get(file_id)
+            allowed = (
+                token == self.bot_token
+                and token not in self._revoked
+                and FILES_SCOPE in self.bot_scopes
+                and found is not None
+                and self._bot_sees(found)
+            )
+            redirect = self.download_redirect
+        response: web.Response
+        if found is None or found.deleted:
+            response = web.Response(status=404, text="File not found", content_type="text/html")
+        elif not allowed:
+            response = web.Response(text=SIGN_IN_PAGE, content_type="text/html")
+        elif redirect:
+            response = web.Response(status=302, headers={"Location": redirect})
+        else:
+            disposition = (
+                f'attachment; filename="{found.name}"'
+                if request.match_info["tail"].startswith("download/")
+                else "inline"
+            )
+            response = web.Response(
+                body=found.data, content_type=found.mimetype, headers={"Content-Disposition": disposition}
+            )
+        self._record(
+            SlackCall(
+                "url_private", {"file": file_id}, token, headers, at, request.path, "GET", response.status
+            )
+        )
+        return response
 
     async def _close_sockets(self, _app: web.Application) -> None:
         with self._lock:
@@ -1412,6 +1530,83 @@ class FakeSlack(LoopbackServer):
     def _conversations_info(self, args: JSON, token: str | None) -> JSON:
         ch = self._require_channel(args, member=False)
         return {"channel": ch.info(include_num_members=_truthy(args.get("include_num_members")))}
+
+    def _needs(self, scope: str) -> None:
+        if scope not in self.bot_scopes:
+            raise SlackError("missing_scope", needed=scope, provided=",".join(self.bot_scopes))
+
+    @staticmethod
+    def _page(args: JSON, items: list[Any], *, default: int, maximum: int, key: str) -> JSON:
+        """One page of `items` by `limit` (`invalid_limit` outside 1..maximum) and an offset `cursor`."""
+        try:
+            limit = int(args.get("limit") or default)
+        except ValueError as exc:
+            raise SlackError("invalid_limit") from exc
+        if not 1 <= limit <= maximum:
+            raise SlackError("invalid_limit")
+        try:
+            start = int(base64.b64decode(str(args["cursor"])).decode()) if args.get("cursor") else 0
+        except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+            raise SlackError("invalid_cursor") from exc
+        more = start + limit < len(items)
+        next_cursor = base64.b64encode(str(start + limit).encode()).decode() if more else ""
+        return {key: items[start : start + limit], "response_metadata": {"next_cursor": next_cursor}}
+
+    def _conversations_members(self, args: JSON, token: str | None) -> JSON:
+        ch = self._require_channel(args, member=False)
+        self._needs("im:read" if ch.is_im else "groups:read" if ch.is_private else "channels:read")
+        inside = ch.id not in self.outside_channels
+        if ch.is_private and not inside:
+            raise SlackError("channel_not_found")
+        people = [ch.user] if ch.is_im and ch.user else sorted(ch.members)
+        members = [*people, self.bot_user_id] if inside else people
+        return self._page(args, members, default=100, maximum=MAX_MEMBERS_LIMIT, key="members")
+
+    def _bot_sees(self, file: _File) -> bool:
+        return file.user == self.bot_user_id or any(c not in self.outside_channels for c in file.shared)
+
+    def _files_info(self, args: JSON, token: str | None) -> JSON:
+        self._needs(FILES_SCOPE)
+        self._require(args, "file")
+        try:
+            for key in ("count", "page", "limit"):
+                int(args.get(key) or 1)
+        except ValueError as exc:
+            raise _invalid_arguments(str(exc)) from exc
+        found = self._files.get(str(args["file"]))
+        if found is None or not self._bot_sees(found):
+            raise SlackError("file_not_found")
+        if found.deleted:
+            raise SlackError("file_deleted")
+        return {"file": self._file_object(found), "comments": [], "response_metadata": {"next_cursor": ""}}
+
+    def _file_object(self, file: _File) -> JSON:
+        """The file as files.info shows it to the bot: only the conversations the bot is in."""
+        where = [self._channels[c] for c in file.shared if c not in self.outside_channels]
+        public = [c.id for c in where if not (c.is_im or c.is_private)]
+        private = [c.id for c in where if c.is_private and not c.is_im]
+        ims = [c.id for c in where if c.is_im]
+        shares: JSON = {}
+        for ch in where:
+            share = {
+                "reply_users": [], "reply_users_count": 0, "reply_count": 0, "ts": file.shared[ch.id],
+                "channel_name": ch.name or ch.id.lower(), "team_id": self.team_id, "share_user_id": file.user,
+            }  # fmt: skip
+            shares.setdefault("public" if ch.id in public else "private", {})[ch.id] = [share]
+        base, slug = f"{self.url}/files-pri/{self.team_id}-{file.id}", quote(file.name)
+        return {
+            "id": file.id, "created": file.created, "timestamp": file.created, "name": file.name,
+            "title": file.title, "mimetype": file.mimetype, "filetype": file.filetype,
+            "pretty_type": file.filetype.upper(), "user": file.user, "user_team": self.team_id,
+            "editable": False, "size": len(file.data), "mode": "hosted", "is_external": False,
+            "external_type": "", "is_public": bool(public), "public_url_shared": False,
+            "display_as_bot": False, "username": "", "url_private": f"{base}/{slug}",
+            "url_private_download": f"{base}/download/{slug}",
+            "permalink": f"https://{TEAM_DOMAIN}.slack.com/files/{file.user}/{file.id}/{slug}",
+            "permalink_public": f"https://slack-files.com/{self.team_id}-{file.id}-{file.id[-6:].lower()}",
+            "comments_count": 0, "is_starred": False, "shares": shares, "channels": public, "groups": private,
+            "ims": ims, "has_rich_preview": False, "file_access": "visible",
+        }  # fmt: skip
 
     def _conversations_open(self, args: JSON, token: str | None) -> JSON:
         """A DM with one user (`users`); multi-person DMs are not modelled."""
