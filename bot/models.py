@@ -94,9 +94,15 @@ class Usage(BaseModel):
         )
 
 
+REREVIEW_ROUND = 10  # a re-review's turns: past every debate round and follow-up (`Turn.round`)
+
+
 class Turn(BaseModel):
     persona: str
-    round: int = Field(ge=0, description="0 is the blind opening; 1 and 2 are rebuttals.")
+    round: int = Field(
+        ge=0,
+        description=f"0 is the blind opening; 1 and 2 are rebuttals; {REREVIEW_ROUND} a re-review's turn.",
+    )
     text: str
     new_disagreements: int | None = Field(
         default=None,
@@ -210,6 +216,57 @@ class Verdict(BaseModel):
         return [a.quote for a in self.assumptions] + [d.quote for d in self.one_way_doors]
 
 
+# ---- a re-review: the document edited since a debate, and the earlier findings looked at again ----
+
+
+class FindingStatus(StrEnum):
+    RESOLVED = "resolved"
+    STILL_OPEN = "still_open"
+    CHANGED = "changed"
+
+
+class FindingReview(BaseModel):
+    """An earlier finding (a one-way door or an assumption of the earlier verdict) against the edited doc."""
+
+    kind: Literal["door", "assumption"]
+    number: int = Field(description="Its number in the earlier verdict's list of its kind: D2 is door 2.")
+    status: FindingStatus = Field(
+        description="resolved: the edited document settles it; still_open: it stands as it was; changed: it "
+        "still matters, but the decision or its terms changed."
+    )
+    quote: Quote = Field(description="Copied verbatim from the document as edited: the text that settles it.")
+    reason: str = Field(description="One or two sentences: what in the edits resolves, keeps or changes it.")
+    finding: SkipJsonSchema[str] = Field(
+        default="", description="Set by code: the earlier finding's decision or assumption, as it was stated."
+    )
+
+
+class ReReviewVerdict(BaseModel):
+    """What the judge of a re-review returns."""
+
+    headline: str = Field(description="One sentence: where the document stands now.")
+    findings: list[FindingReview] = Field(description="Every earlier finding, each once.")
+    new_one_way_doors: list[OneWayDoor] = Field(
+        description="One-way doors the edits brought in, or that the panel raised for the first time."
+    )
+    new_assumptions: list[Assumption]
+
+
+class SectionChange(BaseModel):
+    section: str = Field(description="The heading path, outer headings first: `Rollout › Pilot`.")
+    change: Literal["added", "changed", "removed"]
+
+
+class ReReview(ReReviewVerdict):
+    """A re-review (`review --since`, `@docdebate again`): what changed since the earlier review, the panel's
+    turns on it, and the judge's findings, grounded, one per earlier finding in the earlier order."""
+
+    since: datetime = Field(description="When the earlier review finished.")
+    earlier_sha256: str = Field(description="The hash of the text the earlier review read.")
+    changes: list[SectionChange]
+    turns: list[Turn]
+
+
 class DebateResult(BaseModel):
     """A whole debate: what `--format json` prints."""
 
@@ -225,6 +282,11 @@ class DebateResult(BaseModel):
     usage: Usage
     started_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
+    rereview: ReReview | None = Field(
+        default=None,
+        description="Set for a re-review: then `verdict` is the current state (the earlier findings not resolved, "
+        "then the new ones), `turns` the earlier debate's and `usage` the re-review's own.",
+    )
 
 
 # ---- the pre-meeting digest: one structured call, grounded like the verdict ----

@@ -32,7 +32,7 @@ from bot.debate.progress import (
     TurnStarted,
     VerdictReady,
 )
-from bot.debate.report import round_title, usage_line, verdict_markdown
+from bot.debate.report import rereview_markdown, round_title, usage_line, verdict_markdown
 from bot.models import DebateResult, Persona
 
 
@@ -150,6 +150,11 @@ class TerminalView:
 
 
 def print_verdict(console: Console, result: DebateResult) -> None:
-    console.rule("[bold]Verdict")
-    console.print(Markdown("\n".join(verdict_markdown(result.verdict))))
+    """The verdict, or a re-review's findings (`result.rereview`), and the cost."""
+    if result.rereview is None:
+        console.rule("[bold]Verdict")
+        console.print(Markdown("\n".join(verdict_markdown(result.verdict))))
+    else:
+        console.rule("[bold]Re-review")
+        console.print(Markdown("\n".join(rereview_markdown(result, result.rereview))))
     console.print(f"[dim]{usage_line(result.usage)}[/]")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import jinja2
+from pydantic import BaseModel
 
 from bot.debate.blinding import Blinding
 from bot.debate.memory import Related
@@ -111,9 +112,10 @@ class DebatePrompts:
         return Prompt(self.cached_system, role, [{"role": "user", "content": task}])
 
     @staticmethod
-    def judge_in_text(judge: Prompt) -> Prompt:
-        """The judge's prompt asking for the verdict as JSON in text; the schema is in the uncached tail."""
-        schema = json.dumps(Verdict.model_json_schema(), indent=1)
+    def judge_in_text(judge: Prompt, output: type[BaseModel] = Verdict) -> Prompt:
+        """The judge's prompt asking for its answer (a verdict) as JSON in text; the schema is in the uncached
+        tail."""
+        schema = json.dumps(output.model_json_schema(), indent=1)
         return judge.then(render("judge_text.md.j2", schema=schema))
 
     @staticmethod

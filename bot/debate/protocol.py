@@ -55,6 +55,7 @@ from bot.retries.model import RetryListener, RetryNotice
 
 JUDGE_MAX_TOKENS = 8000
 T = TypeVar("T")
+Judged = TypeVar("Judged", bound=BaseModel)
 
 
 class StepRunner(Protocol):
@@ -205,23 +206,23 @@ class Debate:
         shuffles, and its names are mapped back here."""
         await self.emit(JudgeStarted())
         blinding = Blinding.shuffled(self.panel, seed) if self.settings.judge_blind else None
-        prompt = self.prompts.judge(transcript, blinding)
+        draft, usage = await self.judge_call(self.prompts.judge(transcript, blinding), Verdict)
+        verdict = ground_verdict(draft, self.document, self.panel, blinding.aliases() if blinding else None)
+        return ground_related(verdict, self.memory), usage
+
+    async def judge_call(self, prompt: Prompt, output: type[Judged]) -> tuple[Judged, Usage]:
+        """One structured call of the judge model: native, or JSON asked for in the tail (`judge_output`)."""
         model = self.settings.judge
         if self.settings.judge_output == "text":
-            draft, usage = await self.llm.structured_in_text(
+            return await self.llm.structured_in_text(
                 model,
-                self.prompts.judge_in_text(prompt),
+                self.prompts.judge_in_text(prompt, output),
                 JUDGE_MAX_TOKENS,
-                Verdict,
+                output,
                 self.prompts.judge_repair,
                 self._retrying(None),
             )
-        else:
-            draft, usage = await self.llm.structured(
-                model, prompt, JUDGE_MAX_TOKENS, Verdict, self._retrying(None)
-            )
-        verdict = ground_verdict(draft, self.document, self.panel, blinding.aliases() if blinding else None)
-        return ground_related(verdict, self.memory), usage
+        return await self.llm.structured(model, prompt, JUDGE_MAX_TOKENS, output, self._retrying(None))
 
     async def check_door(self, index: int, door: OneWayDoor) -> DoorCheck:
         persona = checker_for(door, index, self.panel)

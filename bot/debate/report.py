@@ -2,30 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from pydantic import BaseModel
 
 from bot.models import (
+    REREVIEW_ROUND,
     Assumption,
     DebateResult,
     DigestResult,
     Disagreement,
+    FindingReview,
+    FindingStatus,
     OneWayDoor,
     Persona,
     Quote,
     RelatedDecision,
+    ReReview,
+    SectionChange,
     Usage,
     Verdict,
 )
 
-# The JSON leaves the document's full text out: scripts get its title and source, and the debate.
-JSON_EXCLUDE = {"document": {"text", "sections"}}
+STATUS_WORDS = {
+    FindingStatus.RESOLVED: "resolved",
+    FindingStatus.STILL_OPEN: "still open",
+    FindingStatus.CHANGED: "changed",
+}
 
 
 def to_json(result: DebateResult) -> str:
-    return result.model_dump_json(indent=2, exclude=JSON_EXCLUDE)
+    """The whole result, the document's text and sections included: a re-review (`review --since`) reads
+    them."""
+    return result.model_dump_json(indent=2)
 
 
 def round_title(round_: int) -> str:
+    if round_ == REREVIEW_ROUND:
+        return "Re-review"
     return "Opening statements" if round_ == 0 else f"Rebuttal, round {round_}"
 
 
@@ -152,11 +168,18 @@ def verdict_markdown(verdict: Verdict) -> list[str]:
     return out
 
 
-def to_markdown(result: DebateResult, panel: dict[str, Persona]) -> str:
+def _named(panel: dict[str, Persona]) -> Callable[[str], str]:
     def name(persona: str) -> str:
         found = panel.get(persona)
         return f"{found.title} ({persona})" if found else persona
 
+    return name
+
+
+def to_markdown(result: DebateResult, panel: dict[str, Persona]) -> str:
+    if result.rereview is not None:
+        return _rereview_report(result, result.rereview, panel)
+    name = _named(panel)
     out = [
         f"# Debate: {result.document.title}",
         "",
@@ -174,6 +197,123 @@ def to_markdown(result: DebateResult, panel: dict[str, Persona]) -> str:
         if turn.round != current_round:
             current_round = turn.round
             out += [f"### {round_title(turn.round)}", ""]
+        out += [f"#### {name(turn.persona)}", "", turn.text, ""]
+    out += ["---", f"_{usage_line(result.usage)} · model {result.model}, judge {result.judge_model}_", ""]
+    return "\n".join(out)
+
+
+# ---- a re-review ----
+
+
+def when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def reviewed_at(result: DebateResult) -> datetime:
+    """When a review (a debate, or a re-review) was done."""
+    return result.finished_at or result.started_at
+
+
+def reviewed_as(result: DebateResult) -> str:
+    """What an earlier review was, in the words of "since the … on <date>"."""
+    return "re-review" if result.rereview is not None else "debate"
+
+
+def unchanged_line(earlier: DebateResult) -> str:
+    """What `review --since` prints when nothing changed."""
+    since = when(reviewed_at(earlier))
+    return f"Nothing changed in {earlier.document.title} since the {reviewed_as(earlier)} on {since}."
+
+
+class Unchanged(BaseModel):
+    """What `review --since --format json` prints, on one line, when nothing changed."""
+
+    schema_version: int = 1
+    changed: bool = False
+    since: datetime
+    document: dict[str, str]
+
+
+def unchanged_json(earlier: DebateResult) -> str:
+    document = {"title": earlier.document.title, "source": earlier.document.source}
+    return Unchanged(since=reviewed_at(earlier), document=document).model_dump_json()
+
+
+def rereview_tally(rereview: ReReview) -> str:
+    """`2 resolved, 1 still open, 1 new`."""
+    counts = Counter(f.status for f in rereview.findings)
+    parts = [f"{counts[status]} {STATUS_WORDS[status]}" for status in FindingStatus if counts[status]]
+    new = len(rereview.new_one_way_doors) + len(rereview.new_assumptions)
+    return ", ".join(parts + ([f"{new} new"] if new else [])) or "nothing to review"
+
+
+def changes_line(changes: Sequence[SectionChange]) -> str:
+    """`changed: Goals, Rollout plan; removed: Appendix B`."""
+    by_change = {
+        change: [c.section for c in changes if c.change == change]
+        for change in ("changed", "added", "removed")
+    }
+    return "; ".join(f"{change}: {', '.join(found)}" for change, found in by_change.items() if found)
+
+
+def current_marks(rereview: ReReview) -> dict[tuple[str, int], FindingStatus | None]:
+    """For each finding of the current state (`current_state`), by kind and index from 0: the status of the
+    earlier finding it is, or None for a new one."""
+    marks: dict[tuple[str, int], FindingStatus | None] = {}
+    new_counts = {"door": len(rereview.new_one_way_doors), "assumption": len(rereview.new_assumptions)}
+    for kind, new in new_counts.items():
+        kept = [
+            f.status for f in rereview.findings if f.kind == kind and f.status is not FindingStatus.RESOLVED
+        ]
+        for index, mark in enumerate([*kept, *([None] * new)]):
+            marks[(kind, index)] = mark
+    return marks
+
+
+def finding_label(review: FindingReview) -> str:
+    """`one-way door 2`, `assumption 1`: an earlier finding by its number in the earlier verdict."""
+    return f"{'one-way door' if review.kind == 'door' else 'assumption'} {review.number}"
+
+
+def _finding_md(review: FindingReview) -> str:
+    return "\n".join(
+        [
+            f"- **{STATUS_WORDS[review.status].capitalize()}** · {finding_label(review)}: {review.finding}",
+            _quote_md(review.quote),
+            f"   - {review.reason}",
+        ]
+    )
+
+
+def rereview_markdown(result: DebateResult, rereview: ReReview) -> list[str]:
+    """A re-review's findings as Markdown lines (shared by the report and the terminal view)."""
+    out = [
+        f"**{rereview.headline}**",
+        "",
+        f"_Re-reviewed {when(reviewed_at(result))}: {rereview_tally(rereview)} · since the review of {when(rereview.since)} · "
+        f"{changes_line(rereview.changes)}_",
+        "",
+    ]
+    out += _section("Earlier findings", [_finding_md(f) for f in rereview.findings], "None.")
+    out += _section(
+        "New one-way doors",
+        [_door_md(i, d) for i, d in enumerate(rereview.new_one_way_doors, 1)],
+        "None.",
+    )
+    out += _section(
+        "New assumptions challenged",
+        [_assumption_md(i, a) for i, a in enumerate(rereview.new_assumptions, 1)],
+        "None.",
+    )
+    return out
+
+
+def _rereview_report(result: DebateResult, rereview: ReReview, panel: dict[str, Persona]) -> str:
+    name = _named(panel)
+    out = [f"# Re-review: {result.document.title}", "", f"_{result.document.source}_", ""]
+    out += rereview_markdown(result, rereview)
+    out += ["## Re-review transcript", ""]
+    for turn in rereview.turns:
         out += [f"#### {name(turn.persona)}", "", turn.text, ""]
     out += ["---", f"_{usage_line(result.usage)} · model {result.model}, judge {result.judge_model}_", ""]
     return "\n".join(out)
