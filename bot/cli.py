@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -29,9 +29,12 @@ from bot.depth import Depth
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.debate.memory import Related
+    from bot.debate.progress import EventSink
+    from bot.debate.protocol import Debate
     from bot.evals.cases import Case
     from bot.evals.runner import Variant
     from bot.evals.summary import EvalReport
+    from bot.llm import LLM
     from bot.models import DebateResult, DigestResult, Document, Persona
 
 EX_USAGE = 64
@@ -149,6 +152,30 @@ def _panel(settings_: Settings, personas: str | None) -> list[Persona]:
         fail(exc.message, exc.exit_code)
 
 
+async def _show(
+    settings_: Settings, fmt: OutputFormat, debate_for: Callable[[LLM, EventSink], Debate]
+) -> DebateResult:
+    """Run the debate (or re-review) `debate_for` makes, live in the terminal, then show its verdict."""
+    from rich.console import Console
+
+    from bot.llm import LLM
+    from bot.terminal import TerminalView, print_verdict
+
+    llm = LLM(settings_)
+    try:
+        console = Console() if fmt is OutputFormat.TEXT else Console(stderr=True)
+        view = TerminalView(console, show_turns=fmt is OutputFormat.TEXT)
+        try:
+            result = await debate_for(llm, view).run()
+        finally:
+            view.stop()
+        if fmt is OutputFormat.TEXT:
+            print_verdict(console, result)
+        return result
+    finally:
+        await llm.close()
+
+
 def _memory(settings_: Settings, document: Document) -> list[Related]:
     """The ledger entries that bear on the doc, when DATABASE_URL names the bot's database (README, "The
     ledger"): the CLI is the operator's, so any entry may be cited. Unset, the review has no memory and
@@ -175,31 +202,72 @@ async def _review(
     settings_: Settings, source: str, panel: list[Persona], depth: Depth, focus: str | None, fmt: OutputFormat
 ) -> DebateResult:
     """Read the document (everything that can fail before a model call fails here), then debate it."""
-    from rich.console import Console
-
     from bot.debate.protocol import Debate
-    from bot.llm import LLM
     from bot.sources import load_document
-    from bot.terminal import TerminalView, print_verdict
 
     document = await load_document(source, settings_)
     memory = _memory(settings_, document)
-    llm = LLM(settings_)
-    try:
-        console = Console() if fmt is OutputFormat.TEXT else Console(stderr=True)
-        view = TerminalView(console, show_turns=fmt is OutputFormat.TEXT)
-        debate = Debate(
+    return await _show(
+        settings_,
+        fmt,
+        lambda llm, view: Debate(
             llm, settings_, document, panel, depth=depth, focus=focus, on_event=view, memory=memory
-        )
-        try:
-            result = await debate.run()
-        finally:
-            view.stop()
-        if fmt is OutputFormat.TEXT:
-            print_verdict(console, result)
-        return result
-    finally:
-        await llm.close()
+        ),
+    )
+
+
+async def _rereview(
+    settings_: Settings, source: str, earlier: DebateResult, panel: list[Persona], fmt: OutputFormat
+) -> DebateResult | None:
+    """Read the document again and re-review what changed since `earlier`; None when nothing did."""
+    from bot.debate.changes import edits
+    from bot.debate.rereview import Revisit
+    from bot.sources import load_document
+
+    document = await load_document(source, settings_)
+    found = edits(earlier.document, document)
+    if not found:
+        return None
+    return await _show(
+        settings_, fmt, lambda llm, view: Revisit(llm, settings_, earlier, document, panel, found, view)
+    )
+
+
+def _earlier(path: Path) -> DebateResult:
+    """The earlier review `--since` names: the JSON `review --format json` wrote."""
+    from pydantic import ValidationError
+
+    from bot.models import DebateResult
+
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"--since {path}: {exc.strerror}", EX_NOINPUT)
+    except UnicodeDecodeError:
+        fail(f"--since {path} is not a text file", EX_NOINPUT)
+    try:
+        return DebateResult.model_validate_json(raw)
+    except ValidationError as exc:
+        if any(error["loc"] == ("document", "text") for error in exc.errors()):
+            fail(
+                f"--since {path} holds no document text (an older docdebate wrote it): review that version "
+                "again with --format json",
+                EX_NOINPUT,
+            )
+        fail(f"--since {path} is not the JSON of a docdebate review ({exc.error_count()} errors)", EX_NOINPUT)
+
+
+def _review_since(loaded: Settings, source: str, since: Path, fmt: OutputFormat, out: Path | None) -> None:
+    """`review NEW --since OLD.json`: a re-review with the earlier panel; one line when nothing changed."""
+    from bot.debate.report import unchanged_json, unchanged_line
+
+    earlier = _earlier(since)
+    panel = _panel(loaded, ",".join(earlier.personas))
+    result = run(_rereview(loaded, source, earlier, panel, fmt))
+    if result is None:
+        _write_text(unchanged_json(earlier) if fmt is OutputFormat.JSON else unchanged_line(earlier), out)
+    elif fmt is not OutputFormat.TEXT:
+        _write_report(result, panel, fmt, out)
 
 
 @app.command()
@@ -222,14 +290,31 @@ def review(
         Path | None, typer.Option("--out", "-o", help="Write the md/json report to this file.")
     ] = None,
     personas_dir: PersonasDir = None,
+    since: Annotated[
+        Path | None,
+        typer.Option(
+            "--since",
+            help="Re-review against an earlier review's JSON (review --format json): only what changed, "
+            "with the earlier panel.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run a debate over a document and show it live, then the verdict."""
+    if since is not None and (personas is not None or focus is not None):
+        fail(
+            "--since re-reviews with the earlier review's panel and focus: leave out --personas and --focus",
+            EX_USAGE,
+        )
     if out is not None:
         check_output(out)
         if fmt is OutputFormat.TEXT:
             fmt = OutputFormat.JSON if out.suffix.lower() == ".json" else OutputFormat.MD
     loaded = settings(personas_dir=personas_dir)
     _require_key(loaded)
+    if since is not None:
+        _review_since(loaded, source, since, fmt, out)
+        return
     panel = _panel(loaded, personas)
     result = run(_review(loaded, source, panel, depth, focus, fmt))
     if fmt is not OutputFormat.TEXT:
