@@ -15,17 +15,30 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.debate.report import RELATIONS, attribution, check_line, round_title, usage_line, who
+from bot.debate.report import (
+    RELATIONS,
+    attribution,
+    changes_line,
+    check_line,
+    current_marks,
+    finding_label,
+    rereview_tally,
+    round_title,
+    usage_line,
+    who,
+)
 from bot.depth import Depth
 from bot.models import (
     DebateResult,
     DigestDoor,
     DigestResult,
+    FindingStatus,
     LedgerEntry,
     OneWayDoor,
     Persona,
     Quote,
     RelatedDecision,
+    ReReview,
     Verdict,
 )
 from bot.posting import feedback, ledger
@@ -168,8 +181,8 @@ def _quote(quote: Quote, links: LinkPolicy) -> Mrkdwn:
     return fmt("> {}\n{}{}", safe_mrkdwn(quote.text, links), mark, where)
 
 
-def _door(i: int, door: OneWayDoor | DigestDoor, s: LinkPolicy) -> Mrkdwn:
-    title = fmt("*{}. {}*", i, safe_mrkdwn(door.decision, s))
+def _door(i: int, door: OneWayDoor | DigestDoor, s: LinkPolicy, mark: Mrkdwn | None = None) -> Mrkdwn:
+    title = fmt("*{}. {}*{}", i, safe_mrkdwn(door.decision, s), mark or trusted(""))
     reversing: list[Mrkdwn] = []
     if isinstance(door, OneWayDoor):  # the verdict's: who raised it, and what reversing it takes
         title = fmt("{} ({})", title, attribution(door))
@@ -215,13 +228,24 @@ def _doubtful(doors: list[OneWayDoor], s: LinkPolicy) -> list[Block]:
     )
 
 
+Marks = Mapping[tuple[str, int], Mrkdwn]  # (kind, index from 0) -> a label after the finding's title
+_STATUS_MARKS = {
+    FindingStatus.STILL_OPEN: trusted(" · :hourglass_flowing_sand: _still open_"),
+    FindingStatus.CHANGED: trusted(" · :pencil2: _changed_"),
+    None: trusted(" · :new: _new_"),
+}
+
+
 def _doors(
-    doors: Sequence[OneWayDoor | DigestDoor], s: LinkPolicy, debate_id: str | None = None
+    doors: Sequence[OneWayDoor | DigestDoor],
+    s: LinkPolicy,
+    debate_id: str | None = None,
+    marks: Marks | None = None,
 ) -> list[Block]:
-    """The doors; `debate_id`: each with the buttons people mark it with."""
+    """The doors; `debate_id`: each with the buttons people mark it with; `marks`: a label after some."""
     blocks = [section(fmt(":door: *One-way doors ({})*", len(doors)))]
     for i, door in enumerate(doors, 1):
-        blocks += _sections(_door(i, door, s))
+        blocks += _sections(_door(i, door, s, (marks or {}).get(("door", i - 1))))
         if debate_id:
             blocks += [feedback.buttons(debate_id, "door", i - 1), ledger.status_block(debate_id, i - 1)]
     return blocks
@@ -257,15 +281,18 @@ def _list(emoji: str, title: str, items: list[str], s: LinkPolicy) -> list[Block
     return _sections(fmt("{} *{}*\n{}", trusted(emoji), title, join("\n", lines)))
 
 
-def verdict_blocks(verdict: Verdict, links: LinkPolicy, debate_id: str | None = None) -> list[Block]:
-    """The verdict; `debate_id`: with feedback buttons under each door and assumption."""
+def verdict_blocks(
+    verdict: Verdict, links: LinkPolicy, debate_id: str | None = None, marks: Marks | None = None
+) -> list[Block]:
+    """The verdict; `debate_id`: with feedback buttons under each door and assumption; `marks`: a label after
+    the title of some (a re-review's statuses)."""
     s = links
     blocks: list[Block] = [
         header(trusted("Verdict")),
         section(fmt("*{}*", safe_mrkdwn(verdict.headline, s))),
         DIVIDER,
     ]
-    blocks += _doors(verdict.one_way_doors, s, debate_id)
+    blocks += _doors(verdict.one_way_doors, s, debate_id, marks)
     if not verdict.one_way_doors:
         blocks.append(context(trusted("None found: everything here looks reversible.")))
     blocks += _doubtful(verdict.probably_reversible, s)
@@ -277,9 +304,10 @@ def verdict_blocks(verdict: Verdict, links: LinkPolicy, debate_id: str | None = 
     for i, a in enumerate(verdict.assumptions, 1):
         blocks += _sections(
             fmt(
-                "*{}. {}* ({})\n{}\n{}",
+                "*{}. {}*{} ({})\n{}\n{}",
                 i,
                 safe_mrkdwn(a.assumption, s),
+                (marks or {}).get(("assumption", i - 1)) or trusted(""),
                 attribution(a),
                 _quote(a.quote, s),
                 safe_mrkdwn(a.challenge, s),
@@ -310,6 +338,47 @@ def summary_posts(result: DebateResult, links: LinkPolicy, debate_id: str | None
     blocks = verdict_blocks(result.verdict, links, debate_id)
     blocks.append(context(fmt("{} · {}", usage_line(result.usage), result.model)))
     return paginate(blocks, fmt("Verdict: {}", result.verdict.headline))
+
+
+def rereview_summary(
+    result: DebateResult, rereview: ReReview, links: LinkPolicy, debate_id: str | None = None
+) -> Post:
+    """The summary after a re-review, which replaces the first page of the debate's summary: when it was
+    re-reviewed and the tally, the verdict as it stands (each earlier finding marked still open or changed,
+    the new ones new), what the edits resolved, the cost. One post: what passes Slack's block limit is cut."""
+    line = fmt(
+        ":arrows_counterclockwise: *Re-reviewed {}*: {} · {}",
+        trusted(slack_time(result.finished_at or result.started_at, with_day=True)),
+        rereview_tally(rereview),
+        changes_line(rereview.changes),
+    )
+    marks = {key: _STATUS_MARKS[status] for key, status in current_marks(rereview).items()}
+    verdict = verdict_blocks(result.verdict, links, debate_id, marks)
+    blocks = [*verdict[:2], context(line), *verdict[2:], *_resolved(rereview, links)]
+    blocks.append(context(fmt("{} · {}", usage_line(result.usage), result.model)))
+    if len(blocks) > BLOCKS_PER_POST:
+        cut = context(trusted("_(cut to fit one Slack message: `docdebate review --since` shows it all)_"))
+        blocks = [*blocks[: BLOCKS_PER_POST - 2], cut, blocks[-1]]
+    return Post(fmt("Verdict (re-reviewed): {}", safe_mrkdwn(rereview.headline, links)), blocks)
+
+
+def _resolved(rereview: ReReview, s: LinkPolicy) -> list[Block]:
+    """The earlier findings the edits resolved, each with the quote that settles it."""
+    resolved = [f for f in rereview.findings if f.status is FindingStatus.RESOLVED]
+    if not resolved:
+        return []
+    blocks = [DIVIDER, section(fmt(":white_check_mark: *Resolved by the edits ({})*", len(resolved)))]
+    for f in resolved:
+        blocks += _sections(
+            fmt(
+                "~{}~ _({})_\n{}\n{}",
+                safe_mrkdwn(f.finding, s),
+                finding_label(f),
+                _quote(f.quote, s),
+                safe_mrkdwn(f.reason, s),
+            )
+        )
+    return blocks
 
 
 # ---- the pre-meeting digest ----
@@ -385,7 +454,8 @@ HOW_TO = trusted(
     "names its *one-way doors*: decisions that are costly or impossible to reverse.\n\n"
     "• `/debate &lt;link&gt; [focus]` in a channel: options `--personas skeptic,legal`, "
     "`--depth quick|standard|deep`\n"
-    "• Mention `@docdebate` in a thread where a doc is linked; mention it again with a question to follow up\n"
+    "• Mention `@docdebate` in a thread where a doc is linked; mention it again with a question to follow up, "
+    "or with `again` after the doc was edited: what changed, and where each finding stands now\n"
     "• *Debate this doc* in a message's ⋯ menu\n"
     "• `/debate digest &lt;link&gt;` or `/debate schedule &lt;link&gt; tomorrow 9:30`: a silent-read digest "
     "before a meeting\n"

@@ -14,6 +14,9 @@ from bot.errors import DocdebateError
 _SLACK_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>")
 _BARE_URL = re.compile(r"(?<![<|\w])https?://[^\s<>|]+")
 _MENTION = re.compile(r"<[@#!][^>]*>")
+_REREVIEW = re.compile(
+    r"^(?:please\s+)?(?:again|re-?review|review\s+(?:it\s+)?again|look\s+again)(?:\s+please)?[\s.!?]*$", re.I
+)
 
 
 class UsageError(DocdebateError):
@@ -75,6 +78,12 @@ def message_links(message: dict[str, object]) -> list[str]:
 def strip_mentions(text: str) -> str:
     """A mention's text without `<@BOT>` and other Slack markup: the question the user asked, if any."""
     return re.sub(r"\s+", " ", _MENTION.sub(" ", _SLACK_LINK.sub(" ", text))).strip()
+
+
+def asks_for_rereview(words: str) -> bool:
+    """Whether a mention's words (`strip_mentions`) ask to re-review the thread's debate: `again`,
+    `re-review`, `review again`, `look again`, with an optional please; anything else is a question."""
+    return bool(_REREVIEW.match(words.strip()))
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import DebateResult
@@ -57,15 +57,38 @@ class Debates:
             return session.scalars(query).first()
 
     def latest_result_in_thread(self, channel_id: str, thread_ts: str) -> DebateResult | None:
+        found = self.latest_done_in_thread(channel_id, thread_ts)
+        return DebateResult.model_validate_json(found.result_json) if found and found.result_json else None
+
+    def latest_done_in_thread(self, channel_id: str, thread_ts: str) -> DebateRow | None:
+        """The thread's latest review with a result: its debate, or the latest re-review of it."""
         with Session(self.engine) as session:
             query = (
-                select(DebateRow.result_json)
+                select(DebateRow)
                 .where(DebateRow.channel_id == channel_id, DebateRow.thread_ts == thread_ts)
                 .where(DebateRow.result_json.is_not(None))
                 .order_by(DebateRow.finished_at.desc())
             )
-            found = session.scalars(query).first()
-        return DebateResult.model_validate_json(found) if found else None
+            return session.scalars(query.limit(1)).first()
+
+    def latest_done_in_channel(self, channel_id: str, link: str) -> DebateRow | None:
+        """The channel's latest review with a result of the doc `link` names (in any of its link forms)."""
+        with Session(self.engine) as session:
+            query = (
+                select(DebateRow)
+                .where(DebateRow.channel_id == channel_id)
+                .where(or_(DebateRow.doc_key == doc_key(link), DebateRow.link == link))
+                .where(DebateRow.result_json.is_not(None))
+                .order_by(DebateRow.finished_at.desc())
+            )
+            return session.scalars(query.limit(1)).first()
+
+    def set_summary_ts(self, debate_id: str, ts: str) -> None:
+        """Where the debate's summary is: a re-review updates that message in place."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(DebateRow, debate_id)
+            if row is not None:
+                row.summary_ts = ts
 
     def recent_for_user(self, user_id: str, limit: int = 10) -> list[DebateRow]:
         with Session(self.engine) as session:

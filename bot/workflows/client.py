@@ -66,7 +66,7 @@ async def exists(workflow_id: str) -> bool:
 def _start(request: ThreadRequest) -> bool:
     if _exists(request.workflow_id):
         return False
-    workflow = names.FOLLOW_UP if request.question else names.DEBATE
+    workflow = names.REREVIEW if request.rereview else names.FOLLOW_UP if request.question else names.DEBATE
     _the_client().enqueue(_options(names.DEBATES, workflow, request.workflow_id), request)
     return True
 

@@ -29,6 +29,7 @@ from bot.workflows.debate_steps import (
     panel_for,
     post_notice,
     post_root,
+    post_summary,
     record_finished,
     tell_requester,
     update_root,
@@ -78,7 +79,7 @@ async def debate_workflow(request: ThreadRequest) -> None:
         # requester may start another debate while the verdict waits for Slack.
         await record_finished(request, result, "done")
     except Exception as exc:
-        await _stopped(request, root_ts, document.title, exc)
+        await stopped(request, root_ts, document.title, exc)
         return
     try:  # the ledger's entries: the verdict is shown even if they cannot be written
         await record_doors(request, result, where)
@@ -87,19 +88,21 @@ async def debate_workflow(request: ThreadRequest) -> None:
     await _deliver(request, root_ts, document.title, result)
 
 
-async def _stopped(request: ThreadRequest, root_ts: str | None, title: str, exc: Exception) -> None:
-    """A debate that started and then failed: recorded first (so nobody stays locked out), then said in the
-    thread and to the requester, each as best Slack allows."""
+async def stopped(
+    request: ThreadRequest, root_ts: str | None, title: str, exc: Exception, what: str = "debate"
+) -> None:
+    """A debate (or a re-review: `what`) that started and then failed: recorded first (so nobody stays locked
+    out), then said in the thread and to the requester, each as best Slack allows."""
     await record_finished(request, None, "failed")
     public: Mrkdwn | None
     private: Mrkdwn | None
     if isinstance(exc, SlackError):
         public, private = None, wording.slack_failure(exc.error)
     elif isinstance(exc, DocdebateError):
-        public = fmt("Could not finish the debate: {}", exc.message)
-        private = fmt(":warning: The debate stopped: {}", exc.message)
+        public = fmt("Could not finish the {}: {}", what, exc.message)
+        private = fmt(":warning: The {} stopped: {}", what, exc.message)
     else:  # a bug: still never silence in the thread; the traceback goes to the log
-        log.error("debate %s failed", request.workflow_id, exc_info=exc)
+        log.error("%s %s failed", what, request.workflow_id, exc_info=exc)
         public, private = wording.OUR_FAULT, None
     if public:
         await best_effort(post_notice(request.channel_id, request.thread_ts, public))
@@ -115,8 +118,10 @@ async def _deliver(request: ThreadRequest, root_ts: str | None, title: str, resu
     posts = render.summary_posts(
         result, LinkPolicy(request.link, result.document.source), request.workflow_id
     )
+    first, *rest = posts
     sends: list[Callable[[], Awaitable[object]]] = [
-        partial(post_part, request.channel_id, thread_ts, post) for post in posts
+        partial(post_summary, request, thread_ts, first),
+        *(partial(post_part, request.channel_id, thread_ts, post) for post in rest),
     ]
     if root_ts:
         sends.append(partial(update_root, request, root_ts, title, render.root_done_status(result)))

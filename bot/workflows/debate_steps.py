@@ -105,6 +105,14 @@ async def open_turn(request: ThreadRequest, thread_ts: str, persona_name: str, r
 
 
 @DBOS.step()
+async def post_summary(request: ThreadRequest, thread_ts: str, post: render.Post) -> str:
+    """The summary's first page, and where it is recorded: a re-review updates that message in place."""
+    ts = await post_once(request.channel_id, post, thread_ts)
+    await asyncio.to_thread(runtime.current().store.debates.set_summary_ts, request.workflow_id, ts)
+    return ts
+
+
+@DBOS.step()
 async def record_finished(request: ThreadRequest, result: DebateResult | None, status: str) -> None:
     runtime.current().store.debates.finish(request.workflow_id, result, status)
 

@@ -5,6 +5,7 @@ DEBATES = "debates"  # the queue of debates and follow-ups
 DIGESTS = "digests"  # the queue of digests
 DEBATE = "debate_workflow"
 FOLLOW_UP = "follow_up_workflow"
+REREVIEW = "rereview_workflow"
 DIGEST = "digest_workflow"
 CONSOLIDATION = "ledger_consolidation_workflow"  # the ledger's nightly tick
 APPLICATION = "docdebate"

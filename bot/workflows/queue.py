@@ -17,7 +17,7 @@ from bot.digest.due import due_now
 from bot.posting.poster import Poster
 from bot.replicas import Watch
 from bot.store import Store, sqlalchemy_url
-from bot.workflows import client, debate, digest, ledger, names
+from bot.workflows import client, debate, digest, ledger, names, rereview
 
 QUEUE_POLL_S = 0.2
 DIGEST_QUEUE_POLL_S = (
@@ -28,6 +28,7 @@ DIGEST_QUEUE_POLL_S = (
 WORKFLOWS = (
     debate.debate_workflow,
     debate.follow_up_workflow,
+    rereview.rereview_workflow,
     digest.digest_workflow,
     digest.calendar_pass,
     ledger.consolidation,

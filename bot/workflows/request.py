@@ -10,7 +10,8 @@ from bot.store import DigestRow
 
 
 class ThreadRequest(BaseModel):
-    """A debate (or a follow-up question) asked for from a slash command, a mention or a shortcut.
+    """A debate (or a follow-up question, or a re-review) asked for from a slash command, a mention or a
+    shortcut.
 
     `workflow_id` is Slack's own id for the request (`team:trigger_id` for commands and shortcuts,
     `team:event_id` for events), so a retried or duplicated delivery finds the workflow already there."""
@@ -25,6 +26,7 @@ class ThreadRequest(BaseModel):
     personas: list[str] = []
     depth: Depth = Depth.STANDARD
     question: str | None = None  # set for a follow-up in a thread that already holds a debate
+    rereview: bool = False  # a re-review of the debate in `thread_ts`, of the doc as it is now
     # Commands and shortcuts: where to answer the requester alone, even in a channel the bot is not in.
     response_url: str | None = None
 

@@ -1,4 +1,5 @@
-"""`@docdebate` in a thread: a debate of the doc linked there, or a follow-up question to the panel."""
+"""`@docdebate` in a thread: a debate of the doc linked there, a follow-up question to the panel, or (`again`,
+`re-review`) a re-review of the thread's debate against the doc as it is now."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import runtime
 from bot.config import Settings
 from bot.errors import DocdebateError
+from bot.posting import wording
 from bot.posting.safety import Mrkdwn, trusted
 from bot.slack.admission import admit_and_start, busy_message, check_personas, error_text
-from bot.slack.parsing import links_in, message_links, parse_command, strip_mentions
+from bot.slack.parsing import asks_for_rereview, links_in, message_links, parse_command, strip_mentions
 from bot.workflows import client as workflows
 from bot.workflows.request import ThreadRequest
 
@@ -73,7 +75,17 @@ def register(app: AsyncApp, settings: Settings) -> None:
             await tell(busy)
             return
         question = strip_mentions(event.get("text", ""))
-        if question and not links_in(event.get("text", "")) and await debated(channel, thread_ts):
+        linked = bool(links_in(event.get("text", "")))
+        if not linked and asks_for_rereview(question):  # before a follow-up: "again" is no question
+            earlier = await asyncio.to_thread(
+                runtime.current().store.debates.latest_done_in_thread, channel, thread_ts
+            )
+            if earlier is None:
+                await tell(wording.NOTHING_TO_REREVIEW)
+                return
+            await start(request.model_copy(update={"rereview": True, "link": earlier.link}))
+            return
+        if question and not linked and await debated(channel, thread_ts):
             await start(request.model_copy(update={"question": question, "link": "(this thread's debate)"}))
             return
         try:
