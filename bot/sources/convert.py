@@ -11,6 +11,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import PurePath
 
 from bot.config import Settings
 from bot.errors import SourceError
@@ -78,6 +79,18 @@ def _is_docx_zip(data: bytes) -> bool:
 def unsupported(suffix: str) -> SourceError:
     what = f"unsupported file type {suffix}" if suffix else "unsupported file type"
     return SourceError(f"{what}: {SUPPORTED}.")
+
+
+def file_body(data: bytes, name: str, settings: Settings, *, shown: str = "", media_type: str = "") -> Body:
+    """A file's bytes as a Body, of the kind its name's extension says, else its media type, else its bytes.
+    `shown`: how an empty file is named (default `name`)."""
+    if not data.strip():
+        raise SourceError(f"the document is empty: {shown or name} has no text to debate.")
+    suffix = PurePath(name).suffix.lower()
+    kind = SUFFIXES.get(suffix) or MEDIA_TYPES.get(media_type) or sniff(data)
+    if kind is None:
+        raise unsupported(suffix)
+    return to_body(data, kind, name, settings)
 
 
 def to_body(

@@ -97,7 +97,7 @@ async def _follow(url: str, settings: Settings, verify: ssl.SSLContext) -> Fetch
                 current = _redirect_target(current, response.headers["location"])
                 continue
             _check_status(response.status_code, str(current))
-            body = await _read_capped(response, settings.max_file_bytes)
+            body = await read_capped(response, settings.max_file_bytes)
             media_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
             return Fetched(str(current), media_type, response.charset_encoding, body)
     raise SourceError(
@@ -198,22 +198,22 @@ def _check_status(status: int, url: str) -> None:
     raise SourceError(message)
 
 
-async def _read_capped(response: httpx.Response, limit: int) -> bytes:
-    """The (decompressed) body, stopping as soon as it passes `limit` bytes."""
+async def read_capped(response: httpx.Response, limit: int, what: str = "the page") -> bytes:
+    """The (decompressed) body, stopping as soon as it passes `limit` bytes. `what`: how errors name it."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
+        raise too_large(limit, what)
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > limit:
-            raise _too_large(limit)
+            raise too_large(limit, what)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _too_large(limit: int) -> SourceError:
+def too_large(limit: int, what: str = "the page") -> SourceError:
     return SourceError(
-        f"the page is larger than {human_size(limit)} (DOCDEBATE_MAX_FILE_BYTES): link a smaller document."
+        f"{what} is larger than {human_size(limit)} (DOCDEBATE_MAX_FILE_BYTES): link a smaller document."
     )

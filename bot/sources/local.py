@@ -10,8 +10,8 @@ from pathlib import Path
 from bot.config import Settings
 from bot.errors import SourceError
 from bot.models import Document
-from bot.sources.convert import SUFFIXES, sniff, to_body, unsupported
-from bot.sources.text import Body, finish, human_size
+from bot.sources.convert import file_body
+from bot.sources.text import finish, human_size
 
 
 async def load_file(ref: str, settings: Settings) -> Document:
@@ -22,7 +22,7 @@ async def load_file(ref: str, settings: Settings) -> Document:
 def _load(ref: str, settings: Settings) -> Document:
     path = _absolute(ref)
     data = _read(path, settings.max_file_bytes)
-    body = _convert(data, path, settings)
+    body = file_body(data, path.name, settings, shown=str(path))
     return finish(body, source=str(path), fallback_title=path.stem, settings=settings)
 
 
@@ -63,13 +63,3 @@ def _check_size(path: Path, size: int, limit: int) -> None:
             f"{path.name} is larger than {human_size(limit)} (DOCDEBATE_MAX_FILE_BYTES): "
             "split it or raise the limit."
         )
-
-
-def _convert(data: bytes, path: Path, settings: Settings) -> Body:
-    if not data.strip():
-        raise SourceError(f"the document is empty: {path} has no text to debate.")
-    suffix = path.suffix.lower()
-    kind = SUFFIXES.get(suffix) or sniff(data)
-    if kind is None:
-        raise unsupported(suffix)
-    return to_body(data, kind, path.name, settings)

@@ -11,17 +11,18 @@ from bot.sources.links import is_google_link
 
 async def read_for(link: str, user_id: str | None) -> Document:
     """The linked doc, read only if the Slack user may open it (Google docs: the user's Slack email is the
-    identity checked against the doc's sharing). `user_id` None: read as the bot, for a caller that checks
-    each reader itself (meeting digests)."""
+    identity checked against the doc's sharing; Slack files: the user must see the file). `user_id` None:
+    read as the bot, for a caller that checks each reader itself (meeting digests; never a Slack file)."""
     require_web_link(link)
     rt = runtime.current()
-    requester = None
-    if user_id is not None and is_google_link(link):
-        email = await rt.poster.user_email(user_id)
+    if user_id is None:
+        return await load_document(link, rt.settings)
+    email = ""
+    if is_google_link(link):
+        email = await rt.poster.user_email(user_id) or ""
         if not email:
             raise SourceError(
                 "Slack does not show me your email address, so I cannot check that you may open this "
                 "Google doc; nothing was read"
             )
-        requester = Requester(email)
-    return await load_document(link, rt.settings, requester)
+    return await load_document(link, rt.settings, Requester(email, slack_user_id=user_id))
