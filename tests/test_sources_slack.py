@@ -144,3 +144,13 @@ async def test_without_a_slack_requester_nothing_is_asked_of_slack(fake: FakeSla
     with pytest.raises(SourceError, match=r"only for someone in Slack.*/debate"):
         await load_document(link(fake, file_id), settings_for(fake))
     assert fake.calls == []
+
+
+async def test_a_conversation_whose_members_the_bot_may_not_list_grants_nothing(
+    fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.add_channel("GPRIV", "private", is_private=True, members=[BOB])
+    fake.bot_scopes = [s for s in fake.bot_scopes if s != "groups:read"]
+    file_id = fake.add_file(PLAN, "plan.md", user=ALICE, channels=["GPRIV"])
+    assert "you cannot see that Slack file" in await refused(fake, file_id, BOB)
+    assert "no groups:read scope" in caplog.text and fake.downloads == []

@@ -10,6 +10,7 @@ where a redirect elsewhere points. Then the same converters and checks as a loca
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -28,6 +29,8 @@ from bot.sources.convert import file_body
 from bot.sources.fetch import read_capped, too_large
 from bot.sources.links import Requester, require_slack_file_id
 from bot.sources.text import finish
+
+log = logging.getLogger(__name__)
 
 FILE_HOST = "files.slack.com"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -76,12 +79,19 @@ async def _can_see(client: AsyncWebClient, file: dict[str, Any], user: str) -> b
 
 
 async def _is_member(client: AsyncWebClient, channel: str, user: str) -> bool:
+    """Whether `user` is in `channel`; False where the bot cannot list its members (a private channel it is
+    not in, or a group DM: `mpim:read` is not asked for)."""
     try:
         async for page in await client.conversations_members(channel=channel, limit=_MEMBERS_PAGE):
             if user in page.get("members", []):
                 return True
     except SlackApiError as exc:
-        if exc.response.get("error") not in _NOT_VISIBLE:
+        error = exc.response.get("error")
+        if error == "missing_scope":
+            log.warning(
+                "cannot list who is in %s (no %s scope): not counted", channel, exc.response.get("needed")
+            )
+        elif error not in _NOT_VISIBLE:
             raise
     return False
 
