@@ -58,15 +58,16 @@ def ledger_markdown(version: int, entries: Sequence[LedgerEntry]) -> str:
 
 def print_ledger(console: Console, version: int, entries: Sequence[LedgerEntry]) -> None:
     known = {e.id: e for e in entries}
-    table = Table(
-        "#", "decision", "doc", "channel", "raised", "status", title=f"The ledger (version {version})"
-    )
+    table = Table("#", "decision", title=f"The ledger (version {version})")
+    table.add_column("doc and thread", overflow="fold")  # a link cut short opens nothing
+    for name in ("channel", "raised", "status"):
+        table.add_column(name)
     for e in entries:
         decision = Text(e.decision)
         for note in _notes(e, known):
             decision.append("\n" + note, style="italic")
         doc = Text(e.doc_title)
-        doc.append("\n" + e.thread_url, style="dim")
+        doc.append("\n" + e.thread_url, style=f"dim link {e.thread_url}")
         channel = e.channel_id + (" (private)" if e.private else "")
         table.add_row(str(e.id), decision, doc, channel, f"{e.created_at:%Y-%m-%d}", _status(e))
     console.print(table)
@@ -88,11 +89,12 @@ def history_markdown(versions: Sequence[LedgerVersion]) -> str:
 
 
 def print_history(console: Console, versions: Sequence[LedgerVersion]) -> None:
+    if not versions:
+        console.print("No version yet: the ledger has not been consolidated.")
+        return
     table = Table("version", "written (UTC)", "kind", "what changed", "cost", title="Versions of the ledger")
     for v in reversed(versions):
         table.add_row(
             str(v.version), f"{v.created_at:%Y-%m-%d %H:%M}", v.kind, Text(v.note), f"${v.cost_usd:.4f}"
         )
     console.print(table)
-    if not versions:
-        console.print("No version yet: the ledger has not been consolidated.")
