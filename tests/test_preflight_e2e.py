@@ -225,6 +225,14 @@ def test_doctor_with_a_good_configuration(world: World) -> None:
     assert http.code == 0 and " ok " in row(http, "Slack signing secret (HTTP)"), http
 
 
+def test_doctor_names_a_token_without_files_read(world: World) -> None:
+    """An app installed before Slack files could be debated lacks files:read: doctor says so."""
+    world.slack.bot_scopes = [s for s in manifest_scopes() if s != "files:read"]
+    result = doctor(world, world.env())
+    assert result.code == EXIT_CONFIG, result
+    assert "the bot token lacks the scope files:read" in row(result, "Slack scopes"), result.stdout
+
+
 def test_doctor_says_what_to_fix_for_a_bad_anthropic_key(world: World) -> None:
     result = doctor(world, world.env(ANTHROPIC_API_KEY="sk-ant-wrong"))
     assert result.code == EXIT_CONFIG, result
