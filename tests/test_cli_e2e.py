@@ -80,7 +80,9 @@ def test_standard_debate_json_has_every_turn_and_a_grounded_verdict(
     assert data["usage"]["calls"] == 1 + 6 + 1  # warm-up, 3 openings, 3 rebuttals, judge
     assert data["usage"]["cache_read_tokens"] > 0
     assert 0 < data["usage"]["cost_usd"] < data["usage"]["uncached_cost_usd"]
-    assert data["document"]["text"] == PLAN.read_text().strip() and data["document"]["sections"]  # for --since
+    assert (
+        data["document"]["text"] == PLAN.read_text().strip() and data["document"]["sections"]
+    )  # for --since
 
 
 def test_requests_share_the_cached_document_prefix_and_fan_out(
