@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.models import LedgerEntry, LedgerVersion
+from bot.sources.tables import markdown_table
 
 
 def _notes(entry: LedgerEntry, known: dict[int, LedgerEntry]) -> list[str]:
@@ -32,28 +33,26 @@ def ledger_json(version: int, entries: Sequence[LedgerEntry]) -> str:
     return json.dumps({"version": version, "entries": [e.model_dump(mode="json") for e in entries]}, indent=2)
 
 
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
-
-
 def ledger_markdown(version: int, entries: Sequence[LedgerEntry]) -> str:
     known = {e.id: e for e in entries}
-    lines = [
-        f"# The ledger of one-way doors (version {version})",
-        "",
-        "| # | decision | doc | thread | channel | raised | status |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
+    rows = [["#", "decision", "doc", "thread", "channel", "raised", "status"]]
     for e in entries:
-        decision = "<br>".join([_cell(e.decision), *(f"_{_cell(n)}_" for n in _notes(e, known))])
-        doc = f"[{_cell(e.doc_title)}]({e.doc_link})" if e.doc_link.startswith("http") else _cell(e.doc_title)
-        lines.append(
-            f"| {e.id} | {decision} | {doc} | [thread]({e.thread_url}) | {e.channel_id}"
-            f"{' (private)' if e.private else ''} | {e.created_at:%Y-%m-%d} | {_cell(_status(e))} |"
+        decision = "\n".join([e.decision, *(f"_{n}_" for n in _notes(e, known))])  # a line break is <br>
+        doc = f"[{e.doc_title}]({e.doc_link})" if e.doc_link.startswith("http") else e.doc_title
+        channel = e.channel_id + (" (private)" if e.private else "")
+        rows.append(
+            [
+                str(e.id),
+                decision,
+                doc,
+                f"[thread]({e.thread_url})",
+                channel,
+                f"{e.created_at:%Y-%m-%d}",
+                _status(e),
+            ]
         )
-    if not entries:
-        lines.append("| | no one-way doors yet | | | | | |")
-    return "\n".join(lines)
+    table = markdown_table(rows) if entries else "No one-way doors in the ledger yet."
+    return f"# The ledger of one-way doors (version {version})\n\n{table}"
 
 
 def print_ledger(console: Console, version: int, entries: Sequence[LedgerEntry]) -> None:
@@ -70,9 +69,7 @@ def print_ledger(console: Console, version: int, entries: Sequence[LedgerEntry])
         doc.append("\n" + e.thread_url, style=f"dim link {e.thread_url}")
         channel = e.channel_id + (" (private)" if e.private else "")
         table.add_row(str(e.id), decision, doc, channel, f"{e.created_at:%Y-%m-%d}", _status(e))
-    console.print(table)
-    if not entries:
-        console.print("No one-way doors in the ledger yet.")
+    console.print(table if entries else "No one-way doors in the ledger yet.")
 
 
 def history_json(versions: Sequence[LedgerVersion]) -> str:
@@ -80,12 +77,12 @@ def history_json(versions: Sequence[LedgerVersion]) -> str:
 
 
 def history_markdown(versions: Sequence[LedgerVersion]) -> str:
-    lines = ["| version | written | kind | what changed | cost |", "| --- | --- | --- | --- | --- |"]
-    lines += [
-        f"| {v.version} | {v.created_at:%Y-%m-%d %H:%M} UTC | {v.kind} | {_cell(v.note)} | ${v.cost_usd:.4f} |"
+    rows = [["version", "written", "kind", "what changed", "cost"]]
+    rows += [
+        [str(v.version), f"{v.created_at:%Y-%m-%d %H:%M} UTC", v.kind, v.note, f"${v.cost_usd:.4f}"]
         for v in reversed(versions)
     ]
-    return "\n".join(lines)
+    return markdown_table(rows) if versions else "No version yet: the ledger has not been consolidated."
 
 
 def print_history(console: Console, versions: Sequence[LedgerVersion]) -> None:
