@@ -2,6 +2,8 @@
 
 `pages` maps a path to (content type, body); `gzipped` sends every body gzip-encoded, as web servers do (24 MB
 of HTML is 70 KB on the wire); `redirects` maps a path to the Location of a 302. Anything else is a 404.
+The mapping is read at each request, so a test can change a page between two reads (the author editing the
+doc) or remove it; a body is encoded once, when it is first served.
 """
 
 from __future__ import annotations
@@ -19,12 +21,17 @@ Pages = dict[str, tuple[str, str | bytes]]  # path -> (content type, body)
 def serve_pages(
     pages: Pages, *, gzipped: bool = False, redirects: dict[str, str] | None = None
 ) -> Iterator[str]:
-    encoded = {
-        path: (kind, gzip.compress(data) if gzipped else data)
-        for path, (kind, body) in pages.items()
-        for data in [body.encode("utf-8") if isinstance(body, str) else body]
-    }
+    encoded: dict[str, tuple[str | bytes, bytes]] = {}  # path -> (the body it was encoded from, its bytes)
     moved = redirects or {}
+
+    def served(path: str) -> tuple[str, bytes] | None:
+        if path not in pages:
+            return None
+        kind, body = pages[path]
+        if path not in encoded or encoded[path][0] is not body:
+            data = body.encode("utf-8") if isinstance(body, str) else body
+            encoded[path] = (body, gzip.compress(data) if gzipped else data)
+        return kind, encoded[path][1]
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -34,10 +41,11 @@ def serve_pages(
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            if self.path not in encoded:
+            page = served(self.path)
+            if page is None:
                 self.send_error(404)
                 return
-            content_type, data = encoded[self.path]
+            content_type, data = page
             self.send_response(200)
             self.send_header("Content-Type", f"{content_type}; charset=utf-8")
             if gzipped:

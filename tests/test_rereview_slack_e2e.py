@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -18,6 +16,7 @@ from tests.bot_process import SECRET, bot_env, free_port, start_bot, stop_bot
 from tests.conftest import EXAMPLES, database_url
 from tests.fakes.anthropic_fake import FakeAnthropic, RequestRecord, output_schema
 from tests.fakes.slack_fake import FakeSlack
+from tests.pages import Pages, serve_pages
 from tests.slack_requests import SlackSender
 
 PLAN = (EXAMPLES / "launch-plan.md").read_text()
@@ -37,47 +36,12 @@ def edited(plan: str) -> str:
 
 
 @dataclass
-class Pages:
-    """A web server whose pages can change between two reads (the author editing the doc)."""
-
-    pages: dict[str, str] = field(default_factory=dict)
-    url: str = ""
-
-    def __enter__(self) -> Pages:
-        pages = self.pages
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = pages.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                data = body.encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "text/markdown; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-@dataclass
 class Bot:
     url: str
     slack: FakeSlack
     anthropic: FakeAnthropic
-    pages: Pages
+    pages: Pages  # path -> (content type, body), served as it is at each request
+    site: str
     database: str
     proc: subprocess.Popen[str]
 
@@ -88,7 +52,8 @@ class Bot:
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     work = tmp_path_factory.mktemp("bot")
-    with FakeSlack() as slack, FakeAnthropic(api_key="test-key") as anthropic, Pages() as pages:
+    pages: Pages = {}
+    with FakeSlack() as slack, FakeAnthropic(api_key="test-key") as anthropic, serve_pages(pages) as site:
         slack.add_user("U123", "alice@acme.example", name="alice")
         database = database_url(work)
         env = bot_env(
@@ -105,7 +70,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         port = free_port()
         proc = start_bot(env, port, work, subprocess.PIPE)
         try:
-            yield Bot(f"http://127.0.0.1:{port}", slack, anthropic, pages, database, proc)
+            yield Bot(f"http://127.0.0.1:{port}", slack, anthropic, pages, site, database, proc)
         finally:
             printed = stop_bot(proc)
             assert "Traceback" not in printed, printed
@@ -199,8 +164,8 @@ def rereview_judge(fake: FakeAnthropic):
 def debate(bot: Bot, sender: SlackSender, channel: str, path: str, options: str = "") -> tuple[str, str, str]:
     """`/debate` of the page at `path` (serving the plan), once its summary is posted: the link, the thread's
     ts and the summary's."""
-    bot.pages.pages[path] = PLAN
-    link = f"{bot.pages.url}{path}"
+    bot.pages[path] = ("text/markdown", PLAN)
+    link = f"{bot.site}{path}"
     sender.slash_command(f"<{link}> {options}".strip(), channel_id=channel)
     bot.slack.wait_for(lambda s: summaries(s, channel), timeout=90)
     return link, posts(bot.slack, channel)[0].response["ts"], summaries(bot.slack, channel)[0].response["ts"]
@@ -223,7 +188,7 @@ def test_a_rereview_after_an_edit_updates_the_summary_in_place(bot: Bot) -> None
         assert len(bot.anthropic.requests) == debated
 
         # One section edited: a focused round, and the summary updated in place.
-        bot.pages.pages["/plan"] = edited(PLAN)
+        bot.pages["/plan"] = ("text/markdown", edited(PLAN))
         bot.anthropic.responder = rereview_judge(bot.anthropic)
         posted_before = len(posts(bot.slack, channel))
         try:
@@ -312,7 +277,7 @@ def test_rereview_mistakes_are_told_to_the_requester_alone(bot: Bot) -> None:
         bot.slack.wait_for(lambda s: [t for t in told(s, channel) if "no finished debate" in t], timeout=30)
 
         _, thread, _ = debate(bot, sender, channel, "/gone", "--depth quick")
-        del bot.pages.pages["/gone"]
+        del bot.pages["/gone"]
         calls, public = len(bot.anthropic.requests), len(posts(bot.slack, channel))
         sender.app_mention("<@UBOT> again", channel=channel, thread_ts=thread)
         found = bot.slack.wait_for(
