@@ -508,6 +508,49 @@ async def test_streaming_in_a_channel_needs_recipients(client: AsyncWebClient) -
     assert (await client.chat_startStream(channel="D1", thread_ts="1700000000.000100"))["ok"] is True
 
 
+async def test_a_plan_stream_keeps_each_task_latest_state(fake: FakeSlack, client: AsyncWebClient) -> None:
+    root = fake.add_message("D1", "debate this")
+    task = {"type": "task_update", "id": "t1", "title": "Skeptic · opening", "status": "pending"}
+    started = await client.chat_startStream(
+        channel="D1", thread_ts=root, task_display_mode="plan", chunks=[task, {**task, "id": "t2"}]
+    )
+    ts = started["ts"]
+    await client.chat_appendStream(
+        channel="D1", ts=ts, chunks=[{**task, "status": "in_progress", "details": "writing… 40 words"}]
+    )
+    await client.chat_stopStream(channel="D1", ts=ts, chunks=[{**task, "status": "complete"}])
+    (stream,) = fake.streams
+    assert stream["task_display_mode"] == "plan" and list(stream["tasks"]) == ["t1", "t2"]
+    assert stream["tasks"]["t1"]["status"] == "complete" and stream["tasks"]["t2"]["status"] == "pending"
+    assert len(stream["chunks"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("chunk", "problem"),
+    [
+        ({"type": "task_update", "id": "t1", "title": "x", "status": "done"}, "/chunks/0/status"),
+        ({"type": "task_update", "id": "t1", "status": "pending"}, "missing required field: title"),
+        ({"type": "thinking", "text": "x"}, "unsupported type: thinking"),
+        ({"type": "markdown_text"}, "missing required field: text"),
+    ],
+)
+async def test_malformed_chunks_are_refused_as_slack_does(
+    client: AsyncWebClient, chunk: dict[str, object], problem: str
+) -> None:
+    error = await api_error(
+        client.chat_startStream(channel="D1", thread_ts="1700000000.000100", chunks=[chunk])
+    )
+    assert error.response["error"] == "invalid_arguments"
+    assert any(problem in m for m in error.response["response_metadata"]["messages"])
+
+
+async def test_an_unknown_task_display_mode_is_refused(client: AsyncWebClient) -> None:
+    error = await api_error(
+        client.chat_startStream(channel="D1", thread_ts="1700000000.000100", task_display_mode="grid")
+    )
+    assert error.response["error"] == "invalid_arguments"
+
+
 async def test_sdk_chat_stream_helper(fake: FakeSlack, client: AsyncWebClient) -> None:
     root = fake.add_message("C1", "<@UBOT> go")
     streamer = await client.chat_stream(

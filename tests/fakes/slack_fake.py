@@ -494,6 +494,15 @@ class _Stream:
     thread_ts: str | None
     state: str = "streaming"  # then "stopped"
     chunks: list[JSON] = field(default_factory=list)
+    mode: str = "timeline"  # task_display_mode
+
+    def tasks(self) -> dict[str, JSON]:
+        """Each task as the reader sees it now: its latest `task_update`, by id, in order of first mention."""
+        latest: dict[str, JSON] = {}
+        for chunk in self.chunks:
+            if chunk.get("type") == "task_update":
+                latest[str(chunk["id"])] = chunk
+        return latest
 
     def public(self, message: JSON | None) -> JSON:
         return {
@@ -501,6 +510,8 @@ class _Stream:
             "ts": self.ts,
             "thread_ts": self.thread_ts,
             "state": self.state,
+            "task_display_mode": self.mode,
+            "tasks": copy.deepcopy(self.tasks()),
             "text": (message or {}).get("text", ""),
             "chunks": copy.deepcopy(self.chunks),
             "blocks": copy.deepcopy((message or {}).get("blocks")),
@@ -533,6 +544,60 @@ class _InjectedReply(Exception):
     def __init__(self, injected: _Injected) -> None:
         super().__init__(injected.body.get("error"))
         self.status, self.body, self.headers = injected.status, injected.body, injected.headers
+
+
+TASK_STATUSES = frozenset({"pending", "in_progress", "complete", "error"})
+TASK_DISPLAY_MODES = frozenset({"timeline", "plan"})
+MAX_STREAM_MARKDOWN = 12_000  # chat.*Stream: "Limit this field to 12,000 characters"
+
+
+def _chunk_errors(chunk: object, where: str) -> list[str]:
+    """What Slack says of one streaming chunk: a known `type` and that type's required fields."""
+    if not isinstance(chunk, dict):
+        return [_at("must provide an object", where)]
+    kind = chunk.get("type")
+    required = {
+        "markdown_text": ("text",),
+        "task_update": ("id", "title", "status"),
+        "plan_update": ("title",),
+        "blocks": ("blocks",),
+    }.get(kind if isinstance(kind, str) else "")
+    if required is None:
+        return [_at(f"unsupported type: {kind}", f"{where}/type")]
+    problems = [
+        _at(f"missing required field: {name}", where)
+        for name in required
+        if chunk.get(name) in (None, "", [])
+    ]
+    if kind == "task_update" and chunk.get("status") not in TASK_STATUSES and "status" in chunk:
+        problems.append(_at(f"must be one of {sorted(TASK_STATUSES)}", f"{where}/status"))
+    for name in ("text", "details", "output", "title"):
+        value = chunk.get(name)
+        if value is not None and not isinstance(value, str):
+            problems.append(_at("must be a string", f"{where}/{name}"))
+    if kind == "blocks":
+        problems += block_errors(chunk.get("blocks"), pointer=f"{where}/blocks")
+    return problems
+
+
+def _check_stream_args(args: JSON) -> None:
+    """invalid_arguments for malformed `chunks` or `task_display_mode`, msg_too_long for long markdown."""
+    chunks = args.get("chunks")
+    problems: list[str] = []
+    if chunks is not None:
+        if not isinstance(chunks, list):
+            problems.append(_at("must provide an array", "/chunks"))
+        else:
+            for i, chunk in enumerate(chunks):
+                problems += _chunk_errors(chunk, f"/chunks/{i}")
+    mode = args.get("task_display_mode")
+    if mode is not None and mode not in TASK_DISPLAY_MODES:
+        problems.append(_at(f"must be one of {sorted(TASK_DISPLAY_MODES)}", "/task_display_mode"))
+    if problems:
+        raise _invalid_arguments(*problems)
+    markdown = args.get("markdown_text")
+    if isinstance(markdown, str) and len(markdown) > MAX_STREAM_MARKDOWN:
+        raise SlackError("msg_too_long")
 
 
 def _chunks_text(chunks: object) -> str:
@@ -837,7 +902,8 @@ class FakeSlack(LoopbackServer):
 
     @property
     def streams(self) -> list[JSON]:
-        """Streams started with chat.startStream: channel, ts, thread_ts, state, text, chunks, blocks."""
+        """Streams started with chat.startStream: channel, ts, thread_ts, state, task_display_mode, text,
+        chunks (every chunk sent, in order), tasks (each task's latest update, by id) and blocks."""
         with self._lock:
             return [
                 s.public(
@@ -1428,13 +1494,16 @@ class FakeSlack(LoopbackServer):
                 raise SlackError("missing_recipient_user_id")
             if not args.get("recipient_team_id"):
                 raise SlackError("missing_recipient_team_id")
+        _check_stream_args(args)
         ts = self._next_ts()
         chunks = list(args.get("chunks") or [])
         text = str(args.get("markdown_text") or "") + _chunks_text(chunks)
         message = self._bot_message({**args, "text": text, "markdown_text": None}, ts)
         self._attach_to_thread(ch, message, args.get("thread_ts"), broadcast=False)
         ch.messages[ts] = message
-        stream = _Stream(ch.id, ts, message.get("thread_ts"))
+        stream = _Stream(
+            ch.id, ts, message.get("thread_ts"), mode=str(args.get("task_display_mode") or "timeline")
+        )
         if args.get("markdown_text"):
             stream.chunks.append({"type": "markdown_text", "text": str(args["markdown_text"])})
         stream.chunks.extend(copy.deepcopy(chunks))
@@ -1463,12 +1532,14 @@ class FakeSlack(LoopbackServer):
         stream, message = self._streaming(ch, args)
         if not args.get("markdown_text") and not args.get("chunks"):
             raise SlackError("no_text")
+        _check_stream_args(args)
         self._append(stream, message, args)
         return {"channel": ch.id, "ts": message["ts"]}
 
     def _chat_stop_stream(self, args: JSON, token: str | None) -> JSON:
         ch = self._require_channel(args)
         stream, message = self._streaming(ch, args)
+        _check_stream_args(args)
         _check_blocks(args)
         _check_metadata(args)
         self._append(stream, message, args)
