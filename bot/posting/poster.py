@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ from bot.config import Settings
 from bot.errors import SlackError
 from bot.models import Persona
 from bot.posting.render import Post
+from bot.posting.tasks import PLAN_TITLE, Task
 from bot.retries.slack import add_slack_retries
 
 log = logging.getLogger(__name__)
@@ -175,6 +176,42 @@ class Poster:
             await self.client.chat_update(channel=channel, ts=ts, text=post.text, blocks=post.blocks)
         except FAILURES as exc:
             log.info("live update of %s skipped: %s", ts, slack_error(exc).error)
+
+    async def start_plan(
+        self, channel: str, thread_ts: str, tasks: Sequence[Task], user: str, team: str
+    ) -> str:
+        """A chat stream in plan mode holding `tasks` (`chat.startStream`); its ts. The recipient is the
+        requester (Slack needs one in channels, and takes it in DMs)."""
+        chunks = [{"type": "plan_update", "title": PLAN_TITLE}, *(t.chunk() for t in tasks)]
+        response = await self._call(
+            "chat.startStream",
+            lambda: self.client.chat_startStream(
+                channel=channel,
+                thread_ts=thread_ts,
+                task_display_mode="plan",
+                chunks=chunks,
+                recipient_user_id=user,
+                recipient_team_id=team,
+            ),
+        )
+        return str(response["ts"])
+
+    async def try_append_plan(
+        self, channel: str, ts: str, tasks: Sequence[Task], *, last: bool = False
+    ) -> str | None:
+        """Tasks' new state (`chat.appendStream`; `last`: `chat.stopStream`, which ends the stream): one try,
+        as live progress is. None if it went through, else Slack's error (logged)."""
+        chunks = [t.chunk() for t in tasks]
+        try:
+            if last:
+                await self.client.chat_stopStream(channel=channel, ts=ts, chunks=chunks)
+            else:
+                await self.client.chat_appendStream(channel=channel, ts=ts, chunks=chunks)
+        except FAILURES as exc:
+            error = slack_error(exc).error
+            log.info("plan update of %s skipped: %s", ts, error)
+            return error
+        return None
 
     async def _user(self, user: str) -> dict[str, Any]:
         try:
