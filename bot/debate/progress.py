@@ -14,9 +14,17 @@ from bot.retries.model import RetryNotice
 
 @dataclass(frozen=True)
 class DebateStarted:
+    """`rounds` rebuttal rounds after the first, numbered from `first_round` (a re-review's one round is
+    `REREVIEW_ROUND`)."""
+
     document: Document
     panel: list[Persona]
     rounds: int
+    first_round: int = 0
+
+    @property
+    def round_numbers(self) -> range:
+        return range(self.first_round, self.first_round + self.rounds + 1)
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,7 @@ class Revisit(Debate):
         """The re-review, bounded by `settings.debate_timeout_s`: the current state as a `DebateResult` whose
         `rereview` says what changed and how each earlier finding stands."""
         started = await steps("clock", _now)
-        await self.emit(DebateStarted(self.edited, self.panel, 0))
+        await self.emit(DebateStarted(self.edited, self.panel, 0, first_round=REREVIEW_ROUND))
         try:
             async with asyncio.timeout(self.settings.debate_timeout_s):
                 cold = len(self.panel) > 1 and self.cache_may_be_cold(started)

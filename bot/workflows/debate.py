@@ -43,10 +43,9 @@ log = logging.getLogger(__name__)
 
 
 def _debate(
-    request: ThreadRequest, thread_ts: str, document: Document, memory: Sequence[Related] = ()
+    request: ThreadRequest, view: ThreadView, document: Document, memory: Sequence[Related] = ()
 ) -> Debate:
     rt = runtime.current()
-    view = ThreadView(request, thread_ts, document)
     panel = panel_for(request)
     return Debate(
         rt.llm, rt.settings, document, panel, request.depth, request.focus, view.on_event, memory=memory
@@ -67,6 +66,7 @@ async def debate_workflow(request: ThreadRequest) -> None:
         return
     thread_ts = root_ts or request.thread_ts or ""
     request = request.model_copy(update={"thread_ts": thread_ts}) if root_ts else request
+    view = ThreadView(request, thread_ts, document)
     try:
         await mark_started(request, thread_ts, document.title)
         if document.audience == "restricted" and not request.channel_id.startswith("D"):
@@ -74,11 +74,12 @@ async def debate_workflow(request: ThreadRequest) -> None:
             await tell_requester(request, fmt(":lock: {}", wording.RESTRICTED_WARNING))
         where = await conversation_of(request.channel_id)
         memory = await load_memory(request, document, where)
-        result = await _debate(request, thread_ts, document, memory).run(durable)
+        result = await _debate(request, view, document, memory).run(durable)
         # Recorded before it is shown, so a follow-up asked the moment the verdict appears finds it, and the
         # requester may start another debate while the verdict waits for Slack.
         await record_finished(request, result, "done")
     except Exception as exc:
+        await view.close(failed=True)  # never raises: the plan is progress
         await stopped(request, root_ts, document.title, exc)
         return
     try:  # the ledger's entries: the verdict is shown even if they cannot be written
@@ -142,7 +143,8 @@ async def follow_up_workflow(request: ThreadRequest) -> None:
         return
     request = request.model_copy(update={"personas": previous.personas, "depth": previous.depth})
     try:
-        debate = _debate(request, request.thread_ts or "", previous.document)
+        view = ThreadView(request, request.thread_ts or "", previous.document)
+        debate = _debate(request, view, previous.document)
         await debate.follow_up(request.question or "", previous.turns, durable)
         await record_finished(request, None, "done")
     except Exception as exc:  # every failure ends with the thread told, and nobody locked out

@@ -110,10 +110,10 @@ async def rereview_workflow(request: ThreadRequest) -> None:
         await _not_started(request, wording.unchanged_since(since))
         return
     thread_ts = request.thread_ts or ""
+    view = ThreadView(request, thread_ts, document)
     try:
         await mark_started(request, thread_ts, document.title)
         rt = runtime.current()
-        view = ThreadView(request, thread_ts, document)
         revisit = Revisit(rt.llm, rt.settings, before, document, panel_for(request), found, view.on_event)
         changes = changes_line([edit.record() for edit in found])
         await post_notice(
@@ -127,6 +127,7 @@ async def rereview_workflow(request: ThreadRequest) -> None:
             await keep_summary(request, earlier.summary_ts)
         await record_finished(request, result, "done")
     except Exception as exc:
+        await view.close(failed=True)  # never raises: the plan is progress
         await stopped(request, None, document.title, exc, "re-review")
         return
     try:  # the doors as they stand, for the status controls under them: the summary is shown in any case
