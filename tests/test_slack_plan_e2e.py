@@ -5,6 +5,7 @@ place where Slack will not stream; and nothing a document or a model wrote in an
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from tests import test_slack_e2e
@@ -28,7 +29,7 @@ def plan_in(slack: FakeSlack, channel: str) -> dict[str, Any] | None:
     return next((s for s in slack.streams if s["channel"] == channel), None)
 
 
-def plan_stopped(channel: str):
+def plan_stopped(channel: str) -> Callable[[FakeSlack], dict[str, Any] | None]:
     def check(slack: FakeSlack) -> dict[str, Any] | None:
         plan = plan_in(slack, channel)
         return plan if plan is not None and plan["state"] == "stopped" else None
@@ -51,7 +52,7 @@ def test_a_debate_streams_a_plan_of_every_turn_and_the_judge_and_finishes_it(bot
     channel = "CPLAN"
     with bot.sender() as sender:
         sender.slash_command(f"<{bot.pages}/plan>", channel_id=channel, user_id="U123")
-    plan = bot.slack.wait_for(plan_stopped(channel), timeout=90)
+    plan: dict[str, Any] = bot.slack.wait_for(plan_stopped(channel), timeout=90)
     bot.slack.wait_for(summary_posted(channel), timeout=30)
 
     root = next(c for c in bot.slack.calls_to("chat.postMessage") if c.args.get("channel") == channel)
@@ -95,7 +96,7 @@ def plan_updates(slack: FakeSlack, channel: str, ts: str) -> list[SlackCall]:
     ]
 
 
-def finished_in_place(channel: str, ts: str, tasks: int):
+def finished_in_place(channel: str, ts: str, tasks: int) -> Callable[[FakeSlack], str]:
     """The plan message's last update, once it shows every task complete."""
 
     def check(slack: FakeSlack) -> str:
@@ -137,7 +138,7 @@ def test_a_stream_that_expires_mid_debate_goes_on_as_updates_of_the_same_message
             plan = plan_in(slack, channel)
             return plan if plan and plan["tasks"]["judge"]["status"] == "in_progress" else None
 
-        plan = bot.slack.wait_for(judging, timeout=60)
+        plan: dict[str, Any] = bot.slack.wait_for(judging, timeout=60)
         bot.slack.end_stream(channel, plan["ts"])  # as Slack does when a stream times out
     finally:
         release()
@@ -174,7 +175,7 @@ def test_a_debate_that_stops_marks_its_plan_so(bot: Bot) -> None:
     try:
         with bot.sender() as sender:
             sender.slash_command(f"<{bot.pages}/plan> --depth quick", channel_id=channel)
-        plan = bot.slack.wait_for(plan_stopped(channel), timeout=60)
+        plan: dict[str, Any] = bot.slack.wait_for(plan_stopped(channel), timeout=60)
     finally:
         remove()
     statuses = {t["status"] for t in plan["tasks"].values()}
