@@ -896,3 +896,79 @@ async def test_conversations_members_pages_and_fails_as_slack_does(
     fake.bot_scopes = [s for s in fake.bot_scopes if s != "im:read"]
     refused = (await api_error(client.conversations_members(channel="D123"))).response
     assert (refused["error"], refused["needed"]) == ("missing_scope", "im:read")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Table blocks
+# ---------------------------------------------------------------------------------------------------------
+
+
+def table(rows: Any, **extra: Any) -> dict[str, Any]:
+    return {"type": "table", "rows": rows, **extra}
+
+
+def raw(text: Any) -> dict[str, Any]:
+    return {"type": "raw_text", "text": text}
+
+
+def test_a_table_within_slacks_limits_passes() -> None:
+    rich = {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": []}]}
+    number = {"type": "raw_number", "value": 3, "text": "3"}
+    settings = [{"is_wrapped": True}, None, {"align": "right"}] + [{"align": "center"}] * 17
+    blocks = [
+        section("doors"),
+        table([[raw("a")] * 20] + [[raw("b"), rich, number]] * 99, column_settings=settings),
+    ]
+    assert block_errors(blocks) == []
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        ({"type": "table"}, "missing required field [json-pointer:/blocks/0/rows]"),
+        (table([]), "must provide at least 1 items [json-pointer:/blocks/0/rows]"),
+        (table([[raw("x")]] * 101), "no more than 100 items allowed [json-pointer:/blocks/0/rows]"),
+        (table([[]]), "must provide at least 1 items [json-pointer:/blocks/0/rows/0]"),
+        (table([[raw("x")] * 21]), "no more than 20 items allowed [json-pointer:/blocks/0/rows/0]"),
+        (table([[raw("")]]), "must be more than 0 characters [json-pointer:/blocks/0/rows/0/0/text]"),
+        (table([[{"type": "raw_text"}]]), "missing required field: text [json-pointer:/blocks/0/rows/0/0]"),
+        (
+            table([[{"type": "mrkdwn", "text": "*x*"}]]),
+            "must be a valid enum value [json-pointer:/blocks/0/rows/0/0/type]",
+        ),
+        (
+            table([[{"type": "raw_number", "value": "3", "text": "3"}]]),
+            "missing required field: value [json-pointer:/blocks/0/rows/0/0]",
+        ),
+        (
+            table([[raw("x")]], column_settings=[{}] * 21),
+            "no more than 20 items allowed [json-pointer:/blocks/0/column_settings]",
+        ),
+        (
+            table([[raw("x")]], column_settings=[{"align": "justify"}]),
+            "must be a valid enum value [json-pointer:/blocks/0/column_settings/0/align]",
+        ),
+        (
+            table([[raw("x")]], column_settings=[{"is_wrapped": "yes"}]),
+            "must be a boolean [json-pointer:/blocks/0/column_settings/0/is_wrapped]",
+        ),
+    ],
+)
+def test_a_table_outside_slacks_limits_is_refused(block: dict[str, Any], expected: str) -> None:
+    assert block_errors([block]) == [expected]
+
+
+async def test_only_one_table_a_message(fake: FakeSlack, client: AsyncWebClient) -> None:
+    one = table([[raw("decision")], [raw("drop the old ledger")]])
+    posted = await client.chat_postMessage(channel="C1", text="doors", blocks=[section("doors"), one])
+    assert fake.message("C1", posted["ts"])["blocks"][1] == one  # type: ignore[index]
+    for call in (
+        client.chat_postMessage(channel="C1", text="doors", blocks=[one, section("more"), one]),
+        client.chat_update(channel="C1", ts=posted["ts"], text="doors", blocks=[one, one]),
+    ):
+        error = (await api_error(call)).response
+        assert error["error"] == "invalid_blocks"
+        assert error["response_metadata"]["messages"][-1].startswith(
+            "[ERROR] only one table block allowed per message [json-pointer:/blocks/"
+        ), error
+    assert fake.message("C1", posted["ts"])["blocks"] == [section("doors"), one]  # type: ignore[index]

@@ -135,6 +135,10 @@ MAX_CONTEXT_ELEMENTS = 10
 MAX_ACTIONS_ELEMENTS = 25
 MAX_BLOCK_ID = 255
 MAX_MARKDOWN_BLOCK_TEXT = 12_000
+MAX_TABLE_ROWS = 100
+MAX_TABLE_CELLS = 20  # a row's cells, and column_settings' items
+TABLE_CELL_TYPES = frozenset({"raw_text", "raw_number", "rich_text"})
+TABLE_ALIGNS = frozenset({"left", "center", "right"})
 MAX_REPLIES_LIMIT = 1000
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 MAX_MEMBERS_LIMIT = 1000
@@ -316,6 +320,61 @@ def _section_errors(block: JSON, where: str) -> list[str]:
     return problems
 
 
+def _cell_errors(cell: object, where: str) -> list[str]:
+    """A table cell: raw_text (non-empty `text`), raw_number (a number `value`, non-empty `text`) or a
+    rich_text block."""
+    if not isinstance(cell, dict):
+        return [_at("must provide an object", where)]
+    kind = cell.get("type")
+    if kind not in TABLE_CELL_TYPES:
+        return [_at("must be a valid enum value", f"{where}/type")]
+    if kind == "rich_text":
+        return _list_errors(cell.get("elements"), f"{where}/elements", 10_000)
+    problems: list[str] = []
+    value = cell.get("value")
+    if kind == "raw_number" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        problems.append(_at("missing required field: value", where))
+    text = cell.get("text")
+    if not isinstance(text, str):
+        problems.append(_at("missing required field: text", where))
+    elif not text:
+        problems.append(_at("must be more than 0 characters", f"{where}/text"))
+    return problems
+
+
+def _column_setting_errors(setting: object, where: str) -> list[str]:
+    if setting is None:  # a column left to the default
+        return []
+    if not isinstance(setting, dict):
+        return [_at("must provide an object", where)]
+    problems: list[str] = []
+    if "align" in setting and setting["align"] not in TABLE_ALIGNS:
+        problems.append(_at("must be a valid enum value", f"{where}/align"))
+    if "is_wrapped" in setting and not isinstance(setting["is_wrapped"], bool):
+        problems.append(_at("must be a boolean", f"{where}/is_wrapped"))
+    return problems
+
+
+def _table_errors(block: JSON, where: str) -> list[str]:
+    """A table block: 1..100 rows of 1..20 cells, column_settings at most 20."""
+    rows = block.get("rows")
+    problems = _list_errors(rows, f"{where}/rows", MAX_TABLE_ROWS)
+    if not problems:
+        for r, row in enumerate(rows):
+            row_problems = _list_errors(row, f"{where}/rows/{r}", MAX_TABLE_CELLS)
+            problems += row_problems
+            if not row_problems:
+                for c, cell in enumerate(row):
+                    problems += _cell_errors(cell, f"{where}/rows/{r}/{c}")
+    settings = block.get("column_settings")
+    settings_problems = _list_errors(settings, f"{where}/column_settings", MAX_TABLE_CELLS, required=False)
+    problems += settings_problems
+    if settings is not None and not settings_problems:
+        for c, setting in enumerate(settings):
+            problems += _column_setting_errors(setting, f"{where}/column_settings/{c}")
+    return problems
+
+
 def _block_errors(block: object, where: str) -> list[str]:
     if not isinstance(block, dict):
         return [_at("must provide an object", where)]
@@ -338,6 +397,8 @@ def _block_errors(block: object, where: str) -> list[str]:
         problems += _list_errors(block.get("elements"), f"{where}/elements", MAX_ACTIONS_ELEMENTS)
     elif kind == "rich_text":
         problems += _list_errors(block.get("elements"), f"{where}/elements", 10_000)
+    elif kind == "table":
+        problems += _table_errors(block, where)
     elif kind == "markdown":
         text = block.get("text")
         if not isinstance(text, str) or not text:
@@ -360,16 +421,23 @@ def block_errors(
     """What Slack would say about `blocks` (empty list: valid). Checked: at most `max_blocks` blocks, each
     with a known `type`, unique `block_id`s of at most 255 characters; section text 1..3000 characters,
     at most 10 `fields` of 1..2000 characters, text or fields present; header plain_text 1..150; context
-    1..10 elements; actions 1..25 elements; markdown text 1..12,000; image url and alt_text."""
+    1..10 elements; actions 1..25 elements; markdown text 1..12,000; image url and alt_text; table 1..100
+    rows of 1..20 cells (raw_text or raw_number with a non-empty text, or rich_text), column_settings at most
+    20 (align left/center/right, is_wrapped a boolean), and at most one table a message."""
     if not isinstance(blocks, list):
         return [_at("must provide an array", pointer)]
     if len(blocks) > max_blocks:
         return [_at(f"no more than {max_blocks} items allowed", pointer)]
     problems: list[str] = []
     seen_ids: set[str] = set()
+    tables = 0
     for i, block in enumerate(blocks):
         where = f"{pointer}/{i}"
         problems += _block_errors(block, where)
+        if isinstance(block, dict) and block.get("type") == "table":
+            tables += 1
+            if tables > 1:
+                problems.append(_at("only one table block allowed per message", where))
         block_id = block.get("block_id") if isinstance(block, dict) else None
         if isinstance(block_id, str):
             if block_id in seen_ids:
