@@ -135,6 +135,11 @@ class Settings(BaseSettings):
     slack_update_interval_s: float = Field(
         default=1.5, gt=0, description="How often a live turn is re-rendered."
     )
+    canvas: bool = Field(
+        default=False,
+        description="After a debate's verdict, save its transcript and verdict as a canvas in the channel, "
+        "linked from the root message (DOCDEBATE_CANVAS); needs the canvases:write scope, asked for only then.",
+    )
     startup_retry_s: float = Field(
         default=60.0,
         ge=0,

@@ -294,15 +294,24 @@ async def check_slack_bot(settings: Settings, waits: Sequence[float]) -> list[Ch
             ]
         return [_fatal(name, configured, f"Slack refused auth.test ({error})", BOT_TOKEN_FIX), skipped]
     who = f"@{response.get('user')} in {response.get('team')}"
-    return [_ok(name, configured, who), _scopes(scopes_name, scopes_configured, response.headers)]
+    return [_ok(name, configured, who), _scopes(settings, scopes_name, scopes_configured, response.headers)]
 
 
-def _scopes(name: str, configured: str, headers: Any) -> Check:
+CANVAS_SCOPE = "canvases:write"
+
+
+def needed_scopes(settings: Settings) -> tuple[str, ...]:
+    """The manifest's scopes this configuration uses: all of them but canvases:write, which only
+    DOCDEBATE_CANVAS=true uses (an app installed before canvases, or a team that leaves them off, serves)."""
+    return tuple(s for s in manifest_scopes() if s != CANVAS_SCOPE or settings.canvas)
+
+
+def _scopes(settings: Settings, name: str, configured: str, headers: Any) -> Check:
     granted_header = headers.get("x-oauth-scopes") if headers is not None else None
     if granted_header is None:
         return _skipped(name, configured, "Slack did not list the token's scopes (no x-oauth-scopes header)")
     granted = {s.strip() for s in str(granted_header).split(",") if s.strip()}
-    missing = [s for s in manifest_scopes() if s not in granted]
+    missing = [s for s in needed_scopes(settings) if s not in granted]
     if missing:
         return _fatal(
             name,
@@ -311,6 +320,9 @@ def _scopes(name: str, configured: str, headers: Any) -> Check:
             f"update the app from manifest.yml ({SLACK_APPS} > App Manifest), reinstall it, and copy the new "
             "Bot User OAuth Token into SLACK_BOT_TOKEN",
         )
+    if CANVAS_SCOPE not in granted:
+        unused = f"{CANVAS_SCOPE} is not, which only DOCDEBATE_CANVAS=true needs"
+        return _ok(name, configured, f"all {len(needed_scopes(settings))} needed granted; {unused}")
     return _ok(name, configured, f"all {len(manifest_scopes())} granted")
 
 

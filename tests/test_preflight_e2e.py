@@ -341,3 +341,21 @@ async def test_slack_rate_limits_are_waited_for_as_long_as_slack_says(
         "Slack is rate-limiting (HTTP 429); retrying in 1 s (2 of 4)",
         "Slack is rate-limiting (HTTP 429); retrying in 1 s (3 of 4)",
     ]
+
+
+def test_a_token_without_canvases_write_serves_while_canvases_are_off(world: World) -> None:
+    """canvases:write is in the manifest for DOCDEBATE_CANVAS=true; a team that leaves it off (the default)
+    or installed the app before it is not refused for lacking it."""
+    world.slack.bot_scopes = [s for s in manifest_scopes() if s != "canvases:write"]
+    result = doctor(world, world.env())
+    assert result.code == 0, result
+    scopes = row(result, "Slack scopes")
+    assert " ok " in scopes, scopes
+    assert "canvases:write is not, which only DOCDEBATE_CANVAS=true needs" in scopes, scopes
+
+
+def test_a_token_without_canvases_write_is_refused_when_canvases_are_on(world: World) -> None:
+    world.slack.bot_scopes = [s for s in manifest_scopes() if s != "canvases:write"]
+    result = doctor(world, world.env(DOCDEBATE_CANVAS="true"))
+    assert result.code == EXIT_CONFIG, result
+    assert "the bot token lacks the scope canvases:write" in row(result, "Slack scopes"), result.stdout
