@@ -228,6 +228,65 @@ def _doubtful(doors: list[OneWayDoor], s: LinkPolicy) -> list[Block]:
     )
 
 
+# The verdict's doors side by side in a Block Kit table. Slack: at most 100 rows (the header is one) of at
+# most 20 cells, one table a message, shown at the bottom of the message. A cell holds at most TABLE_CELL
+# characters, and all cells at most TABLE_CHARS between them (a table is read at a glance; Slack documents
+# that budget for its data tables): cells shrink to fit, and doors that would leave a cell under
+# TABLE_MIN_CELL characters get no table, only the text form.
+TABLE_ROWS = 100
+TABLE_CELL = 300
+TABLE_CHARS = 10_000
+TABLE_MIN_CELL = 40
+DOOR_COLUMNS = (
+    "Decision",
+    "Reversal cost",
+    "Time to reverse",
+    "Blast radius",
+    "How to make it two-way",
+    "Who raised it",
+)
+
+
+def _cell(text: Mrkdwn, limit: int = TABLE_CELL) -> Block:
+    """A `raw_text` cell. Slack shows raw_text as it is (no mrkdwn, no `<…>` markup), so no text in a cell
+    can mention, broadcast or link by markup; the cell still takes `Mrkdwn`, as every readable field does
+    (invisible characters stripped, `<`, `>`, `&` escaped, foreign links defanged), so a client that
+    auto-links names in it, or a reader who pastes it into a message, finds nothing live either."""
+    return {"type": "raw_text", "text": truncate(text, limit).strip() or "—"}
+
+
+def _door_cells(i: int, door: OneWayDoor) -> list[Mrkdwn]:
+    return [
+        fmt("{}. {}", i, door.decision),
+        escape(door.cost_to_reverse),
+        escape(door.time_to_reverse),
+        escape(door.blast_radius),
+        escape(door.make_it_two_way),
+        escape(attribution(door)),
+    ]
+
+
+def doors_table(doors: Sequence[OneWayDoor]) -> Block | None:
+    """The doors as one `table` block (a header row, a row per door numbered as in the text below it), or
+    None where a table cannot hold them: no doors, more than fit a table, or too much text to read as one.
+
+    The table is the overview: it compares the doors at a glance, its cells cut to fit. Each door's text
+    (`_door`) stays the full record under it: the quote, why it is hard to reverse, the verification pass's
+    case, and the feedback buttons and ledger status people mark it with (`bot.posting.feedback`)."""
+    if not doors or len(doors) >= TABLE_ROWS:
+        return None
+    limit = min(TABLE_CELL, (TABLE_CHARS - sum(map(len, DOOR_COLUMNS))) // (len(doors) * len(DOOR_COLUMNS)))
+    if limit < TABLE_MIN_CELL:
+        return None
+    header = [_cell(trusted(name)) for name in DOOR_COLUMNS]
+    rows = [[_cell(text, limit) for text in _door_cells(i, door)] for i, door in enumerate(doors, 1)]
+    return {
+        "type": "table",
+        "column_settings": [{"is_wrapped": True} for _ in DOOR_COLUMNS],
+        "rows": [header, *rows],
+    }
+
+
 Marks = Mapping[tuple[str, int], Mrkdwn]  # (kind, index from 0) -> a label after the finding's title
 _STATUS_MARKS = {
     FindingStatus.STILL_OPEN: trusted(" · :hourglass_flowing_sand: _still open_"),
@@ -241,9 +300,13 @@ def _doors(
     s: LinkPolicy,
     debate_id: str | None = None,
     marks: Marks | None = None,
+    overview: Block | None = None,
 ) -> list[Block]:
-    """The doors; `debate_id`: each with the buttons people mark it with; `marks`: a label after some."""
+    """The doors; `debate_id`: each with the buttons people mark it with; `marks`: a label after some;
+    `overview`: a table of them (`doors_table`) under the heading, before each door's text."""
     blocks = [section(fmt(":door: *One-way doors ({})*", len(doors)))]
+    if overview:
+        blocks.append(overview)
     for i, door in enumerate(doors, 1):
         blocks += _sections(_door(i, door, s, (marks or {}).get(("door", i - 1))))
         if debate_id:
@@ -292,7 +355,7 @@ def verdict_blocks(
         section(fmt("*{}*", safe_mrkdwn(verdict.headline, s))),
         DIVIDER,
     ]
-    blocks += _doors(verdict.one_way_doors, s, debate_id, marks)
+    blocks += _doors(verdict.one_way_doors, s, debate_id, marks, doors_table(verdict.one_way_doors))
     if not verdict.one_way_doors:
         blocks.append(context(trusted("None found: everything here looks reversible.")))
     blocks += _doubtful(verdict.probably_reversible, s)
