@@ -972,3 +972,42 @@ async def test_only_one_table_a_message(fake: FakeSlack, client: AsyncWebClient)
             "[ERROR] only one table block allowed per message [json-pointer:/blocks/"
         ), error
     assert fake.message("C1", posted["ts"])["blocks"] == [section("doors"), one]  # type: ignore[index]
+
+
+# ---- canvases ----
+
+
+async def test_canvases_create_keeps_the_canvas_and_files_info_gives_its_permalink(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    content = {"type": "markdown", "markdown": "# Verdict\n\nTwo doors."}
+    created = await client.canvases_create(
+        title="Debate: Heron", document_content=content, channel_id="CCANVAS"
+    )
+    canvas_id = created["canvas_id"]
+    (canvas,) = [c for c in fake.canvases if c["canvas_id"] == canvas_id]
+    assert canvas == {
+        "canvas_id": canvas_id,
+        "title": "Debate: Heron",
+        "markdown": content["markdown"],
+        "channel_id": "CCANVAS",
+    }
+    from tests.fakes.slack_fake import TEAM_DOMAIN
+
+    file = (await client.files_info(file=canvas_id))["file"]
+    assert file["filetype"] == "quip" and file["channels"] == ["CCANVAS"]
+    assert file["permalink"] == f"https://{TEAM_DOMAIN}.slack.com/docs/{fake.team_id}/{canvas_id}"
+
+
+async def test_canvases_create_refuses_what_slack_refuses(fake: FakeSlack, client: AsyncWebClient) -> None:
+    bad = await api_error(client.canvases_create(document_content={"type": "html", "markdown": "x"}))
+    assert bad.response["error"] == "invalid_arguments"
+    bad = await api_error(client.canvases_create(document_content={"type": "markdown", "markdown": 3}))
+    assert bad.response["error"] == "invalid_arguments"
+    fake.outside_channels.add("COUTSIDE")
+    outside = await api_error(client.canvases_create(title="t", channel_id="COUTSIDE"))
+    assert outside.response["error"] == "not_in_channel"
+    fake.bot_scopes = [s for s in fake.bot_scopes if s != "canvases:write"]
+    missing = await api_error(client.canvases_create(title="t"))
+    assert (missing.response["error"], missing.response["needed"]) == ("missing_scope", "canvases:write")
+    assert fake.canvases == [], "nothing refused was kept"

@@ -71,6 +71,10 @@ Simplified (deliberately):
   302 to that URL. `conversations.members` (`channel`, `cursor`, `limit` 1..1000, default 100) lists the
   people in a conversation and the bot, paged; it needs `channels:read`, `groups:read` or `im:read` by
   the conversation's kind, and answers `channel_not_found` for a private channel the bot is not in.
+* Canvases: `canvases.create` (`title`, `document_content` `{type: "markdown", markdown: str}` else
+  `invalid_arguments`, `channel_id` whose tab it joins: `not_in_channel` outside the bot's channels) needs
+  `canvases:write` (`missing_scope`), answers `{canvas_id}`, and keeps the canvas (see `canvases`); a
+  canvas is a file: `files.info` on its id answers it (filetype `quip`) with its `/docs/T/F` permalink.
 * Socket Mode, minimally: `apps.connections.open` (app token only) issues a `ws://.../link/?ticket=...`
   URL; a WebSocket opened with a ticket this fake issued gets Slack's `hello` message and stays open
   (pings answered) until the fake stops, which closes it with 1001 "going away"; an unknown ticket is an
@@ -143,6 +147,7 @@ MAX_REPLIES_LIMIT = 1000
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 MAX_MEMBERS_LIMIT = 1000
 FILES_SCOPE = "files:read"
+CANVASES_SCOPE = "canvases:write"
 # What files.info says of an upload, by its extension (else a binary file of unknown kind).
 FILE_KINDS = {
     ".pdf": ("pdf", "application/pdf"),
@@ -173,7 +178,8 @@ KNOWN_BLOCK_TYPES = frozenset(
 # Arguments Slack takes as JSON (URL-encoded strings in form bodies).
 JSON_ARGS = frozenset(
     {
-        "attachments", "blocks", "chunks", "loading_messages", "metadata", "prompts", "unfurls",
+        "attachments", "blocks", "chunks", "document_content", "loading_messages", "metadata", "prompts",
+        "unfurls",
         "user_auth_blocks", "view",
     }
 )  # fmt: skip
@@ -601,6 +607,15 @@ class _File:
 
 
 @dataclass
+class _Canvas:
+    id: str
+    title: str
+    markdown: str
+    channel_id: str | None
+    created: int
+
+
+@dataclass
 class _Injected:
     method: str | None
     status: int
@@ -730,6 +745,7 @@ class FakeSlack(LoopbackServer):
         self._ephemerals: list[JSON] = []
         self._streams: dict[tuple[str, str], _Stream] = {}
         self._files: dict[str, _File] = {}
+        self._canvases: dict[str, _Canvas] = {}
         self.download_redirect: str | None = None
         self._revoked: dict[str, str] = {}  # token -> the error Slack answers it with
         self._tickets: set[str] = set()
@@ -742,6 +758,7 @@ class FakeSlack(LoopbackServer):
             "apps.connections.open": self._apps_connections_open,
             "assistant.threads.setStatus": self._assistant_threads_set_status,
             "auth.test": self._auth_test,
+            "canvases.create": self._canvases_create,
             "chat.appendStream": self._chat_append_stream,
             "chat.delete": self._chat_delete,
             "chat.getPermalink": self._chat_get_permalink,
@@ -964,6 +981,15 @@ class FakeSlack(LoopbackServer):
             return copy.deepcopy(self._ephemerals)
 
     @property
+    def canvases(self) -> list[JSON]:
+        """Canvases made with canvases.create, in order: canvas_id, title, markdown, channel_id."""
+        with self._lock:
+            return [
+                {"canvas_id": c.id, "title": c.title, "markdown": c.markdown, "channel_id": c.channel_id}
+                for c in self._canvases.values()
+            ]
+
+    @property
     def downloads(self) -> list[SlackCall]:
         """Requests for a file's url_private(_download): `args["file"]`, `token`, `headers`, `status`."""
         return self.calls_to("url_private")
@@ -1011,6 +1037,7 @@ class FakeSlack(LoopbackServer):
                 self._ephemerals.clear()
                 self._streams.clear()
                 self._files.clear()
+                self._canvases.clear()
 
     def describe_calls(self) -> str:
         calls = self.calls
@@ -1712,6 +1739,13 @@ class FakeSlack(LoopbackServer):
                 int(args.get(key) or 1)
         except ValueError as exc:
             raise _invalid_arguments(str(exc)) from exc
+        canvas = self._canvases.get(str(args["file"]))
+        if canvas is not None:
+            return {
+                "file": self._canvas_file(canvas),
+                "comments": [],
+                "response_metadata": {"next_cursor": ""},
+            }
         found = self._files.get(str(args["file"]))
         if found is None or not self._bot_sees(found):
             raise SlackError("file_not_found")
@@ -1746,6 +1780,41 @@ class FakeSlack(LoopbackServer):
             "comments_count": 0, "is_starred": False, "shares": shares, "channels": public, "groups": private,
             "ims": ims, "has_rich_preview": False, "file_access": "visible",
         }  # fmt: skip
+
+    def _canvas_file(self, canvas: _Canvas) -> JSON:
+        """A canvas as files.info shows it: a file of type `quip`, its permalink the canvas's `/docs/` link."""
+        channels = [canvas.channel_id] if canvas.channel_id else []
+        return {
+            "id": canvas.id, "created": canvas.created, "timestamp": canvas.created, "name": canvas.title,
+            "title": canvas.title, "mimetype": "application/vnd.slack-docs", "filetype": "quip",
+            "pretty_type": "canvas", "user": self.bot_user_id, "user_team": self.team_id, "editable": True,
+            "mode": "quip", "is_external": False, "is_public": False, "url_private": f"{self.url}/docs/{canvas.id}",
+            "permalink": f"https://{TEAM_DOMAIN}.slack.com/docs/{self.team_id}/{canvas.id}",
+            "channels": channels, "groups": [], "ims": [], "file_access": "visible",
+        }  # fmt: skip
+
+    def _canvases_create(self, args: JSON, token: str | None) -> JSON:
+        """canvases.create: `title`, `document_content` ({type: markdown, markdown}) and `channel_id` (the
+        channel whose tab it goes in, which the bot must be in), all optional; answers `canvas_id`."""
+        self._needs(CANVASES_SCOPE)
+        content = args.get("document_content")
+        markdown = ""
+        if content is not None:
+            if not isinstance(content, dict) or content.get("type") != "markdown":
+                raise _invalid_arguments("document_content.type must be markdown")
+            if not isinstance(content.get("markdown"), str):
+                raise _invalid_arguments("document_content.markdown must be a string")
+            markdown = content["markdown"]
+            if len(markdown) > 1_048_576:
+                raise SlackError("canvas_creation_failed")
+        title = args.get("title")
+        if title is not None and not isinstance(title, str):
+            raise _invalid_arguments("title must be a string")
+        channel_id = self._require_channel(args, "channel_id").id if args.get("channel_id") else None
+        canvas_id = f"F0CANVAS{len(self._canvases) + 1:04d}"
+        created = int(time.time())
+        self._canvases[canvas_id] = _Canvas(canvas_id, title or "", markdown, channel_id, created)
+        return {"canvas_id": canvas_id}
 
     def _conversations_open(self, args: JSON, token: str | None) -> JSON:
         """A DM with one user (`users`); multi-person DMs are not modelled."""
