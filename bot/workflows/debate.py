@@ -21,6 +21,7 @@ from bot.posting import render, wording
 from bot.posting.safety import LinkPolicy, Mrkdwn, fmt
 from bot.store import NOT_STARTED
 from bot.workflows import names
+from bot.workflows.canvas import save_canvas
 from bot.workflows.debate_steps import (
     durable,
     load_doc,
@@ -130,6 +131,8 @@ async def _deliver(request: ThreadRequest, root_ts: str | None, title: str, resu
         await deliver_patiently(request.workflow_id, sends)
     except SlackError as exc:
         await best_effort(tell_requester(request, wording.verdict_not_posted(exc.error)))
+    if runtime.current().settings.canvas:
+        await save_canvas(request, root_ts, title, result)
 
 
 @DBOS.workflow(name=names.FOLLOW_UP)
