@@ -340,6 +340,78 @@ class SlackSender:
         event = self.app_mention_event(text, channel, ts, thread_ts, user)
         return self.event(event, event_id, retry_num, retry_reason)
 
+    def im_message_event(
+        self,
+        text: str,
+        channel: str,
+        thread_ts: str,
+        ts: str | None = None,
+        user: str = "U123",
+        files: list[JSON] | None = None,
+    ) -> JSON:
+        """A `message` event (`message.im`) in the thread `thread_ts` of a DM with the app (a chat in its
+        Messages tab); with `files` (objects as files.info shows them), the `file_share` message of an upload."""
+        ts = ts or slack_ts()
+        event: JSON = {
+            "type": "message",
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "client_msg_id": str(uuid.uuid4()),
+            "team": self.team_id,
+            "blocks": rich_text_blocks(text) if text else [],
+            "thread_ts": thread_ts,
+            "parent_user_id": user,
+            "channel": channel,
+            "event_ts": ts,
+            "channel_type": "im",
+        }
+        if files:
+            event.update(subtype="file_share", files=files, upload=False, display_as_bot=False)
+        return event
+
+    def im_message(
+        self,
+        text: str,
+        channel: str,
+        thread_ts: str,
+        user: str = "U123",
+        files: list[JSON] | None = None,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+    ) -> httpx.Response:
+        """`user` writes `text` (or uploads `files`) in a chat in the app's Messages tab: the message is added
+        to the fake's DM first (with `slack` set), then its event sent."""
+        ts = None
+        if self.slack is not None:
+            extra = {"subtype": "file_share", "files": files, "upload": False} if files else {}
+            ts = self.slack.add_message(channel, text, user=user, thread_ts=thread_ts, **extra)
+        event = self.im_message_event(text, channel, thread_ts, ts, user, files)
+        return self.event(event, event_id, retry_num)
+
+    def assistant_thread_started(
+        self,
+        channel: str,
+        thread_ts: str,
+        user: str = "U123",
+        context_channel: str | None = None,
+        event_id: str | None = None,
+    ) -> httpx.Response:
+        """The user opens a new chat with the app: `assistant_thread_started`, its `assistant_thread` naming
+        the DM and the chat's thread, and the channel they were viewing (`context`) if any."""
+        context: JSON = {"channel_id": context_channel, "team_id": self.team_id, "enterprise_id": None}
+        event: JSON = {
+            "type": "assistant_thread_started",
+            "assistant_thread": {
+                "user_id": user,
+                "context": context if context_channel else {},
+                "channel_id": channel,
+                "thread_ts": thread_ts,
+            },
+            "event_ts": slack_ts(),
+        }
+        return self.event(event, event_id)
+
     def message_shortcut(
         self,
         callback_id: str,

@@ -148,6 +148,7 @@ MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 MAX_MEMBERS_LIMIT = 1000
 FILES_SCOPE = "files:read"
 CANVASES_SCOPE = "canvases:write"
+ASSISTANT_SCOPE = "assistant:write"  # assistant.threads.setStatus, setSuggestedPrompts, setTitle
 # What files.info says of an upload, by its extension (else a binary file of unknown kind).
 FILE_KINDS = {
     ".pdf": ("pdf", "application/pdf"),
@@ -757,6 +758,8 @@ class FakeSlack(LoopbackServer):
             "api.test": self._api_test,
             "apps.connections.open": self._apps_connections_open,
             "assistant.threads.setStatus": self._assistant_threads_set_status,
+            "assistant.threads.setSuggestedPrompts": self._assistant_threads_set_suggested_prompts,
+            "assistant.threads.setTitle": self._assistant_threads_set_title,
             "auth.test": self._auth_test,
             "canvases.create": self._canvases_create,
             "chat.appendStream": self._chat_append_stream,
@@ -884,6 +887,11 @@ class FakeSlack(LoopbackServer):
                 file_id, name, title or name, bytes(data), user, filetype, mimetype, int(time.time()), shared
             )
             return file_id
+
+    def file(self, file_id: str) -> JSON:
+        """A file as a `file_share` message event carries it (the object files.info answers)."""
+        with self._lock:
+            return self._file_object(self._files[file_id])
 
     def delete_file(self, file_id: str) -> None:
         with self._lock:
@@ -1517,11 +1525,50 @@ class FakeSlack(LoopbackServer):
         self._tickets.add(ticket)
         return {"url": f"ws://{self.host}:{self.port}/link/?ticket={ticket}&app_id={APP_ID}"}
 
+    def _assistant_thread(self, args: JSON) -> None:
+        """What the assistant.threads.* methods check: assistant:write, then a thread of a DM with the bot."""
+        self._needs(ASSISTANT_SCOPE)
+        self._require(args, "channel_id")
+        ch = self._require_channel(args, "channel_id")
+        if not ch.is_im:
+            raise SlackError("channel_not_found")  # an assistant thread lives only in a DM with the app
+        thread_ts = args.get("thread_ts")
+        if thread_ts is not None:
+            try:
+                parse_ts(str(thread_ts))
+            except ValueError as exc:
+                raise SlackError("invalid_thread_ts") from exc
+
     def _assistant_threads_set_status(self, args: JSON, token: str | None) -> JSON:
+        """`status` ("" clears it), for `thread_ts` of a DM; `loading_messages` at most 10."""
         self._require(args, "channel_id", "thread_ts")
         if "status" not in args:
             raise _invalid_arguments("missing required field: status")
-        self._require_channel(args, "channel_id")
+        self._assistant_thread(args)
+        loading = args.get("loading_messages")
+        if loading is not None and (not isinstance(loading, list) or len(loading) > 10):
+            raise _invalid_arguments("loading_messages must be a list of at most 10 strings")
+        return {}
+
+    def _assistant_threads_set_suggested_prompts(self, args: JSON, token: str | None) -> JSON:
+        """1..4 `prompts`, each a `title` and the `message` a click sends; an optional list `title`."""
+        self._require(args, "channel_id", "prompts")
+        self._assistant_thread(args)
+        prompts = args["prompts"]
+        if not isinstance(prompts, list) or not 1 <= len(prompts) <= 4:
+            raise _invalid_arguments("prompts must be a list of 1 to 4 prompts")
+        for n, prompt in enumerate(prompts):
+            if not isinstance(prompt, dict) or not all(
+                isinstance(prompt.get(k), str) and prompt[k].strip() for k in ("title", "message")
+            ):
+                raise _invalid_arguments(f"prompts[{n}] must have a title and a message")
+        if args.get("title") is not None and not isinstance(args["title"], str):
+            raise _invalid_arguments("title must be a string")
+        return {}
+
+    def _assistant_threads_set_title(self, args: JSON, token: str | None) -> JSON:
+        self._require(args, "channel_id", "thread_ts", "title")
+        self._assistant_thread(args)
         return {}
 
     def _chat_post_message(self, args: JSON, token: str | None) -> JSON:
