@@ -6,9 +6,11 @@ import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from bot.depth import Depth
 from bot.errors import DocdebateError
+from bot.sources.convert import SUFFIXES
 
 # Slack sends links as `<https://x|label>` or `<https://x>`; users may also paste them bare.
 _SLACK_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>")
@@ -68,11 +70,28 @@ def without_links(text: str) -> str:
 
 
 def message_links(message: dict[str, object]) -> list[str]:
+    """A message's docs: the permalinks of the files uploaded with it, then the links in its text and blocks."""
     text = message.get("text")
     blocks = message.get("blocks")
+    files = message.get("files")
+    from_files = file_links(files) if isinstance(files, list) else []
     from_text = links_in(text) if isinstance(text, str) else []
     from_blocks = links_in_blocks(blocks) if isinstance(blocks, list) else []
-    return list(dict.fromkeys(from_text + from_blocks))
+    return list(dict.fromkeys(from_files + from_text + from_blocks))
+
+
+def file_links(files: Iterable[object]) -> list[str]:
+    """The permalinks of the uploaded files docdebate can read (by their names' suffixes: an image or a
+    spreadsheet beside the doc is no doc). The sources layer reads them with files.info, for a requester
+    who can see them."""
+    found: list[str] = []
+    for file in files:
+        if not isinstance(file, dict):
+            continue
+        permalink, name = file.get("permalink"), file.get("name")
+        if isinstance(permalink, str) and isinstance(name, str) and PurePath(name).suffix.lower() in SUFFIXES:
+            found.append(permalink)
+    return found
 
 
 def strip_mentions(text: str) -> str:
