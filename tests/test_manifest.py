@@ -35,3 +35,19 @@ def test_the_http_manifest_is_the_socket_mode_one_with_request_urls() -> None:
 def test_the_history_scopes_cover_every_kind_of_conversation_the_post_guard_reads() -> None:
     scopes = load("manifest.yml")["oauth_config"]["scopes"]["bot"]
     assert {"channels:history", "groups:history", "im:history", "mpim:history"} <= set(scopes)
+
+
+def test_the_messages_tab_is_a_chat_with_the_assistant_view_its_events_and_scope() -> None:
+    manifest = load("manifest.yml")
+    home, view = manifest["features"]["app_home"], manifest["features"]["assistant_view"]
+    assert home["messages_tab_enabled"] is True and home["messages_tab_read_only_enabled"] is False
+    assert view["assistant_description"]
+    assert [p["title"] for p in view["suggested_prompts"]] == [
+        "Debate a doc",
+        "Re-review",
+        "What are our open one-way doors?",
+    ]
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"assistant_thread_started", "assistant_thread_context_changed", "message.im"} <= set(events)
+    scopes = manifest["oauth_config"]["scopes"]["bot"]
+    assert {"assistant:write", "im:history"} <= set(scopes)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.config import Settings
-from bot.slack.listeners import commands, feedback, home, ledger, mentions, shortcuts
+from bot.slack.listeners import commands, feedback, home, ledger, mentions, messages, shortcuts
 
 
 def register(app: AsyncApp, settings: Settings) -> None:
-    for kind in (commands, mentions, shortcuts, home, feedback, ledger):
+    for kind in (commands, mentions, messages, shortcuts, home, feedback, ledger):
         kind.register(app, settings)

@@ -48,7 +48,7 @@ async def viewer_in(channel_id: str, user_id: str) -> Viewer:
 async def command(ack: AsyncAck, command: dict[str, Any]) -> None:
     """`/debate ledger`: the answer is the acknowledgement itself, within Slack's 3 s."""
     try:
-        post = await asyncio.wait_for(_listing(command["channel_id"], command["user_id"]), ACK_BUDGET_S)
+        post = await asyncio.wait_for(listing(command["channel_id"], command["user_id"]), ACK_BUDGET_S)
     except (TimeoutError, *STORE_FAILURES) as exc:
         log.error("ledger command not answered: the database is not answering (%s)", type(exc).__name__)
         await ack(text=trusted(UNAVAILABLE))
@@ -56,7 +56,8 @@ async def command(ack: AsyncAck, command: dict[str, Any]) -> None:
     await ack(text=post.text, blocks=post.blocks)
 
 
-async def _listing(channel_id: str, user_id: str) -> render.Post:
+async def listing(channel_id: str, user_id: str) -> render.Post:
+    """The ledger as `user_id` may see it from `channel_id`: the answer to `/debate ledger` there."""
     viewer = await viewer_in(channel_id, user_id)
     shown = await asyncio.to_thread(runtime.current().store.ledger.shown, viewer, open_only=False)
     return render.ledger_post(shown)
