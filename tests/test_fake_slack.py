@@ -468,6 +468,32 @@ async def test_assistant_thread_status(fake: FakeSlack, client: AsyncWebClient) 
     assert fake.calls_to("assistant.threads.setStatus")[0].args["status"] == "is thinking…"
 
 
+async def test_assistant_thread_prompts_and_title(fake: FakeSlack, client: AsyncWebClient) -> None:
+    thread = {"channel_id": "D1", "thread_ts": "1700000000.000100"}
+    prompts = [{"title": "Debate a doc", "message": "Debate a doc"}]
+    assert (await client.assistant_threads_setSuggestedPrompts(**thread, prompts=prompts))["ok"] is True
+    assert fake.calls_to("assistant.threads.setSuggestedPrompts")[0].args["prompts"] == prompts
+    assert (await client.assistant_threads_setTitle(**thread, title="Heron plan"))["ok"] is True
+    five = prompts * 5
+    for bad in (five, [{"title": "no message"}]):
+        refused = await api_error(client.assistant_threads_setSuggestedPrompts(**thread, prompts=bad))
+        assert refused.response["error"] == "invalid_arguments"
+    in_channel = await api_error(
+        client.assistant_threads_setSuggestedPrompts(
+            channel_id="C1", thread_ts=thread["thread_ts"], prompts=prompts
+        )
+    )
+    assert in_channel.response["error"] == "channel_not_found"
+    fake.bot_scopes = [s for s in fake.bot_scopes if s != "assistant:write"]
+    for call in (
+        client.assistant_threads_setStatus(**thread, status="is reading…"),
+        client.assistant_threads_setSuggestedPrompts(**thread, prompts=prompts),
+        client.assistant_threads_setTitle(**thread, title="Heron plan"),
+    ):
+        missing = await api_error(call)
+        assert (missing.response["error"], missing.response["needed"]) == ("missing_scope", "assistant:write")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Streaming
 # ---------------------------------------------------------------------------------------------------------
