@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -88,6 +90,19 @@ def stop_bot(proc: subprocess.Popen[Any]) -> str:
         proc.kill()
         out, _ = proc.communicate()
     return out.decode("utf-8", "replace") if isinstance(out, bytes) else str(out or "")
+
+
+@contextmanager
+def serving(env: dict[str, str], work: Path) -> Iterator[tuple[str, subprocess.Popen[Any]]]:
+    """A bot serving HTTP on a free port for the block: its root URL and process. Stopped after; what it
+    printed must hold no traceback."""
+    port = free_port()
+    proc = start_bot(env, port, work, subprocess.PIPE)
+    try:
+        yield f"http://127.0.0.1:{port}", proc
+    finally:
+        printed = stop_bot(proc)
+        assert "Traceback" not in printed, printed
 
 
 def children(pid: int) -> list[int]:

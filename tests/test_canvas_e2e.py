@@ -5,13 +5,12 @@ it still has the verdict, and the requester is told."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from tests import test_slack_e2e
-from tests.bot_process import bot_env, free_port, start_bot, stop_bot
+from tests.bot_process import bot_env, serving
 from tests.conftest import database_url
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.google_fake import FakeGoogle
@@ -41,13 +40,8 @@ def canvas_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
             DOCDEBATE_CANVAS="true",
             DOCDEBATE_SLACK_UPDATE_INTERVAL_S="0.05",
         )
-        port = free_port()
-        proc = start_bot(env, port, work, subprocess.PIPE)
-        try:
-            yield Bot(f"http://127.0.0.1:{port}", slack, anthropic, google, site, proc, database)
-        finally:
-            printed = stop_bot(proc)
-            assert "Traceback" not in printed, printed
+        with serving(env, work) as (url, proc):
+            yield Bot(url, slack, anthropic, google, site, proc, database)
 
 
 def _root_ts(slack: FakeSlack, channel: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.bot_process import SECRET, bot_env, free_port, start_bot, stop_bot
+from tests.bot_process import SECRET, bot_env, serving
 from tests.conftest import EXAMPLES, database_url
 from tests.fakes.anthropic_fake import FakeAnthropic, RequestRecord, output_schema
 from tests.fakes.slack_fake import FakeSlack
@@ -67,13 +67,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
             DOCDEBATE_QUOTA_USER_HOURLY="1000",
             DOCDEBATE_QUOTA_CHANNEL_HOURLY="1000",
         )
-        port = free_port()
-        proc = start_bot(env, port, work, subprocess.PIPE)
-        try:
-            yield Bot(f"http://127.0.0.1:{port}", slack, anthropic, pages, site, database, proc)
-        finally:
-            printed = stop_bot(proc)
-            assert "Traceback" not in printed, printed
+        with serving(env, work) as (url, proc):
+            yield Bot(url, slack, anthropic, pages, site, database, proc)
 
 
 def posts(slack: FakeSlack, channel: str) -> list:

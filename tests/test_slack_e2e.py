@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.bot_process import SECRET, bot_env, free_port, start_bot, stop_bot
+from tests.bot_process import SECRET, bot_env, serving
 from tests.conftest import EXAMPLES, database_url
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.google_fake import FakeGoogle
@@ -74,7 +74,6 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         share_google_doc(google)
         slack.add_user("U123", "alice@acme.example", name="alice")
         slack.add_user("U666", "mallory@elsewhere.example", name="mallory")
-        port = free_port()
         database = database_url(work)
         env = bot_env(
             slack,
@@ -92,13 +91,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
             GOOGLE_APPLICATION_CREDENTIALS=str(key),
             GOOGLE_API_URL=google.base_url,
         )
-        proc = start_bot(env, port, work, subprocess.PIPE)
-        url = f"http://127.0.0.1:{port}"
-        try:
+        with serving(env, work) as (url, proc):
             yield Bot(url, slack, anthropic, google, site, proc, database)
-        finally:
-            printed = stop_bot(proc)
-            assert "Traceback" not in printed, printed
 
 
 def posts(slack: FakeSlack, channel: str) -> list:

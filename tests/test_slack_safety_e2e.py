@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.bot_process import SECRET, bot_env, free_port, start_bot, stop_bot
+from tests.bot_process import SECRET, bot_env, serving
 from tests.conftest import database_url
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.slack_fake import FakeSlack
@@ -112,13 +111,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
             DOCDEBATE_SLACK_UPDATE_INTERVAL_S="0.05",
             DOCDEBATE_QUOTA_USER_RUNNING="10",  # the refusals below may come while the follow-up still runs
         )
-        port = free_port()
-        proc = start_bot(env, port, work, subprocess.PIPE)
-        try:
-            yield Bot(f"http://127.0.0.1:{port}", slack, anthropic, pages)
-        finally:
-            printed = stop_bot(proc)
-            assert "Traceback" not in printed, printed
+        with serving(env, work) as (url, _proc):
+            yield Bot(url, slack, anthropic, pages)
 
 
 def _posts(slack: FakeSlack, channel: str) -> list[Any]:
