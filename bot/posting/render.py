@@ -520,6 +520,8 @@ HOW_TO = trusted(
     "• Mention `@docdebate` in a thread where a doc is linked; mention it again with a question to follow up, "
     "or with `again` after the doc was edited: what changed, and where each finding stands now\n"
     "• *Debate this doc* in a message's ⋯ menu\n"
+    "• In the *Messages* tab, start a chat and paste a doc's link or drop its file (PDF, .docx, Markdown, "
+    "text): the debate runs in that chat\n"
     "• `/debate digest &lt;link&gt;` or `/debate schedule &lt;link&gt; tomorrow 9:30`: a silent-read digest "
     "before a meeting\n"
     "• `/debate ledger`: the one-way doors still open across docs; set a door's status under it in the verdict\n"
