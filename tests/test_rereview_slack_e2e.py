@@ -17,6 +17,7 @@ from tests.conftest import EXAMPLES, database_url
 from tests.fakes.anthropic_fake import FakeAnthropic, RequestRecord, output_schema
 from tests.fakes.slack_fake import FakeSlack
 from tests.pages import Pages, serve_pages
+from tests.rereview_checks import assert_only_the_edits_uncached
 from tests.slack_requests import SlackSender
 
 PLAN = (EXAMPLES / "launch-plan.md").read_text()
@@ -245,9 +246,7 @@ def test_a_rereview_after_an_edit_updates_the_summary_in_place(bot: Bot) -> None
     for call in rereview_calls:
         assert call.body["system"][0] == cached, "the earlier document is the cached block, as sent before"
         assert call.usage["cache_read_input_tokens"] > 0
-        tail = json.dumps(call.body["system"][1:]) + json.dumps(call.body["messages"])
-        assert NEW_SENTENCE in tail, "the changed section's new text is in the prompt"
-        assert UNCHANGED not in tail, "the unchanged sections stay in the cached block only"
+        assert_only_the_edits_uncached(call.body, edited(PLAN), "Rollout plan", NEW_SENTENCE, UNCHANGED)
 
 
 def test_debate_of_the_same_link_in_the_channel_rereviews_in_its_thread(bot: Bot) -> None:
