@@ -277,6 +277,8 @@ def consolidating(fake: FakeAnthropic, ids: dict[str, int]) -> Callable[[dict[st
     def respond(body: dict[str, Any]) -> str:
         if "keep a team's ledger" not in prompt_texts(body)[0]:
             return fake.default_response(body)
+        # A model answers slower than the schedule ticks, so ticks would overlap if they were not queued.
+        time.sleep(1.5)
         return json.dumps(
             {
                 "merges": [{"entry": ids["Turn"], "into": ids["Sunset"], "reason": "The same sunset."}],

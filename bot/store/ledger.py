@@ -179,14 +179,23 @@ class Ledger:
 
     def current(self) -> LedgerVersion | None:
         with Session(self.engine) as session:
-            row = session.scalars(select(LedgerVersionRow).order_by(LedgerVersionRow.version.desc())).first()
-            return _version(row) if row else None
+            return self._current(session)
+
+    @staticmethod
+    def _current(session: Session) -> LedgerVersion | None:
+        row = session.scalars(select(LedgerVersionRow).order_by(LedgerVersionRow.version.desc())).first()
+        return _version(row) if row else None
 
     def entries(self) -> list[LedgerEntry]:
         """Every entry as the current version shows it, newest first."""
+        return self.state()[1]
+
+    def state(self) -> tuple[LedgerVersion | None, list[LedgerEntry]]:
+        """The current version and every entry as that version shows it: the version is read once, so one
+        written meanwhile cannot pair one version's changes with the entries another shows."""
         with Session(self.engine) as session:
-            rows = session.scalars(select(LedgerRow)).all()
-        return through(rows, self.current())
+            version = self._current(session)
+            return version, through(session.scalars(select(LedgerRow)).all(), version)
 
     def shown(self, viewer: Viewer, *, open_only: bool = True) -> list[LedgerEntry]:
         """What `viewer` may see of the ledger, newest first; `open_only`: the doors still open."""

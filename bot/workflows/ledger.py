@@ -2,7 +2,8 @@
 given to its panel, and the consolidation on a cron schedule ("dreaming").
 
 Consolidation is a DBOS schedule (stored in the database, so replicas share it): DBOS gives each tick one
-workflow id, so a tick runs once however many workers fire it. A run reads the ledger and the verdicts since
+workflow id, so a tick runs once however many workers fire it, and ticks run one at a time from their own
+queue (`names.LEDGER`), so each reads the version the one before it wrote. A run reads the ledger and the verdicts since
 the last version, makes one structured model call (`bot.debate.consolidation`), and writes a new version that
 keeps every earlier one (`docdebate ledger --history`, `--restore N`). Its cost counts toward the daily budget.
 """
@@ -109,7 +110,14 @@ def schedule_consolidation(settings: Settings) -> None:
             DBOS.delete_schedule(SCHEDULE)
         return
     DBOS.apply_schedules(
-        [{"schedule_name": SCHEDULE, "workflow_fn": consolidation, "schedule": settings.ledger_cron}]
+        [
+            {
+                "schedule_name": SCHEDULE,
+                "workflow_fn": consolidation,
+                "schedule": settings.ledger_cron,
+                "queue_name": names.LEDGER,
+            }
+        ]
     )
 
 
@@ -128,9 +136,9 @@ def _verdict(number: int, row: DebateRow) -> RecentVerdict:
 
 def _read() -> Reading:
     store = runtime.current().store
-    current = store.ledger.current()
+    current, shown = store.ledger.state()
     since = current.created_at if current else datetime.now(UTC) - FIRST_LOOKBACK
-    entries = [e for e in store.ledger.entries() if e.merged_into is None and e.status != "withdrawn"]
+    entries = [e for e in shown if e.merged_into is None and e.status != "withdrawn"]
     rows = store.debates.done_since(since)
     return Reading(
         entries=entries[:MAX_ENTRIES],

@@ -3,6 +3,7 @@ loading the workflows' code (`bot.workflows.client`). Renaming one strands its p
 
 DEBATES = "debates"  # the queue of debates and follow-ups
 DIGESTS = "digests"  # the queue of digests
+LEDGER = "ledger"  # the queue of consolidation ticks, one at a time across all workers
 DEBATE = "debate_workflow"
 FOLLOW_UP = "follow_up_workflow"
 REREVIEW = "rereview_workflow"

@@ -62,6 +62,8 @@ def launch(settings: Settings, poster: Poster, poll_calendars: bool) -> None:
         names.DEBATES, global_concurrency=settings.max_concurrent_debates, polling_interval_sec=QUEUE_POLL_S
     )
     DBOS.register_queue(names.DIGESTS, concurrency=2, polling_interval_sec=DIGEST_QUEUE_POLL_S)
+    # One tick at a time: each reads the version the one before it wrote, so none builds on a stale ledger.
+    DBOS.register_queue(names.LEDGER, global_concurrency=1, polling_interval_sec=DIGEST_QUEUE_POLL_S)
     if poll_calendars:
         digest.schedule_calendar_pass(settings)
         ledger.schedule_consolidation(settings)
