@@ -291,6 +291,21 @@ class SlackSender:
             "event", payload, event_id=event_id, headers=self._retry_headers(retry_num, retry_reason)
         )
 
+    def _user_message(self, kind: str, text: str, channel: str, ts: str | None, user: str) -> JSON:
+        """What every event of a person's message carries: its text as the rich_text blocks Slack adds."""
+        ts = ts or slack_ts()
+        return {
+            "type": kind,
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "client_msg_id": str(uuid.uuid4()),
+            "team": self.team_id,
+            "blocks": rich_text_blocks(text) if text else [],
+            "channel": channel,
+            "event_ts": ts,
+        }
+
     def app_mention_event(
         self,
         text: str,
@@ -300,18 +315,7 @@ class SlackSender:
         user: str = "U123",
     ) -> JSON:
         """The `app_mention` event itself (no envelope), with the rich_text blocks Slack includes."""
-        ts = ts or slack_ts()
-        event: JSON = {
-            "type": "app_mention",
-            "user": user,
-            "text": text,
-            "ts": ts,
-            "client_msg_id": str(uuid.uuid4()),
-            "team": self.team_id,
-            "blocks": rich_text_blocks(text),
-            "channel": channel,
-            "event_ts": ts,
-        }
+        event = self._user_message("app_mention", text, channel, ts, user)
         if thread_ts is not None:
             event["thread_ts"] = thread_ts
         return event
@@ -351,21 +355,8 @@ class SlackSender:
     ) -> JSON:
         """A `message` event (`message.im`) in the thread `thread_ts` of a DM with the app (a chat in its
         Messages tab); with `files` (objects as files.info shows them), the `file_share` message of an upload."""
-        ts = ts or slack_ts()
-        event: JSON = {
-            "type": "message",
-            "user": user,
-            "text": text,
-            "ts": ts,
-            "client_msg_id": str(uuid.uuid4()),
-            "team": self.team_id,
-            "blocks": rich_text_blocks(text) if text else [],
-            "thread_ts": thread_ts,
-            "parent_user_id": user,
-            "channel": channel,
-            "event_ts": ts,
-            "channel_type": "im",
-        }
+        event = self._user_message("message", text, channel, ts, user)
+        event.update(thread_ts=thread_ts, parent_user_id=user, channel_type="im")
         if files:
             event.update(subtype="file_share", files=files, upload=False, display_as_bot=False)
         return event
