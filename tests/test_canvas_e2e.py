@@ -1,6 +1,7 @@
 """The transcript as a canvas (`DOCDEBATE_CANVAS=true`), end to end: `/debate` to the bot serving HTTP against
-the fakes; the canvas made once the verdict is delivered, linked from the root message; a Slack that refuses
-it still has the verdict, and the requester is told."""
+the fakes; the canvas made once the verdict is delivered, linked from the root message (or, in a thread that
+is not the bot's, from a post there); a Slack that refuses it still has the verdict, and the requester is
+told."""
 
 from __future__ import annotations
 
@@ -78,6 +79,26 @@ def test_a_debate_saves_one_canvas_with_every_turn_and_door_linked_from_its_root
     permalink = f"https://{TEAM_DOMAIN}.slack.com/docs/{slack.team_id}/{canvas['canvas_id']}"
     assert slack.wait_for(lambda s: permalink in _root_updates(s, channel), timeout=30)
     assert len(slack.calls_to("canvases.create")) == 1
+
+
+def test_a_debate_in_someone_elses_thread_links_its_canvas_in_that_thread(canvas_bot: Bot) -> None:
+    """A mention in a doc's thread has no root message of the bot's to update: the link is a post there."""
+    slack, channel = canvas_bot.slack, "CCANVASTHREAD"
+    root_ts = slack.add_message(
+        channel, f"Draft for Thursday: <{canvas_bot.pages}/plan|Atlas plan>", user="U777"
+    )
+    with canvas_bot.sender() as sender:
+        sender.app_mention("<@UBOT> please", channel=channel, thread_ts=root_ts)
+    (canvas,) = slack.wait_for(lambda s: [c for c in s.canvases if c["channel_id"] == channel], timeout=90)
+    permalink = f"https://{TEAM_DOMAIN}.slack.com/docs/{slack.team_id}/{canvas['canvas_id']}"
+    linked = slack.wait_for(
+        lambda s: [c for c in posts(s, channel) if permalink in json.dumps(c.args)], timeout=30
+    )
+    assert [c.args.get("thread_ts") for c in linked] == [root_ts]
+    assert not [c for c in slack.calls_to("chat.update") if c.args.get("ts") == root_ts], (
+        "not the user's message"
+    )
+    assert len([c for c in slack.calls_to("canvases.create") if c.args.get("channel_id") == channel]) == 1
 
 
 def test_a_refused_canvas_still_delivers_the_verdict_and_tells_the_requester(canvas_bot: Bot) -> None:
