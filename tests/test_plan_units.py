@@ -54,7 +54,7 @@ def test_a_plan_has_a_task_per_persona_per_round_then_the_judge() -> None:
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_a_persona_title_from_its_file_is_inert_in_a_chunk(hostile: str) -> None:
     (task,) = plan_tasks([persona("odd", hostile[:80] or "x")], range(1), check_doors=False)[:1]
-    chunk = json.dumps(task.chunk())
+    chunk = json.dumps(task.chunk().to_dict())
     for forbidden in ("<!", "<@", "<http", "https://", "\u202e", "\u200b"):
         assert forbidden not in chunk
 

@@ -31,7 +31,7 @@ from bot.config import Settings
 from bot.errors import SlackError
 from bot.models import Persona
 from bot.posting.render import Post
-from bot.posting.tasks import PLAN_TITLE, Task
+from bot.posting.tasks import Task, opening_chunks
 from bot.retries.slack import add_slack_retries
 
 log = logging.getLogger(__name__)
@@ -182,7 +182,7 @@ class Poster:
     ) -> str:
         """A chat stream in plan mode holding `tasks` (`chat.startStream`); its ts. The recipient is the
         requester (Slack needs one in channels, and takes it in DMs)."""
-        chunks = [{"type": "plan_update", "title": PLAN_TITLE}, *(t.chunk() for t in tasks)]
+        chunks = opening_chunks(tasks)
         response = await self._call(
             "chat.startStream",
             lambda: self.client.chat_startStream(

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from slack_sdk.models.messages.chunk import Chunk, PlanUpdateChunk, TaskUpdateChunk
+
 from bot.debate.report import round_title
 from bot.models import Persona
 from bot.posting.render import Post, section, split_text
@@ -34,12 +36,9 @@ class Task:
     status: Status = "pending"
     details: Mrkdwn | None = None
 
-    def chunk(self) -> dict[str, str]:
+    def chunk(self) -> TaskUpdateChunk:
         """The `task_update` chunk of chat.startStream / appendStream / stopStream."""
-        chunk = {"type": "task_update", "id": self.id, "title": self.title, "status": self.status}
-        if self.details:
-            chunk["details"] = self.details
-        return chunk
+        return TaskUpdateChunk(id=self.id, title=self.title, status=self.status, details=self.details or None)
 
     def moved(self, status: Status | None = None, details: Mrkdwn | None = None) -> Task:
         return replace(
@@ -49,6 +48,11 @@ class Task:
     @property
     def done(self) -> bool:
         return self.status in ("complete", "error")
+
+
+def opening_chunks(tasks: Iterable[Task]) -> list[Chunk]:
+    """What chat.startStream opens the plan with: its title, then every task."""
+    return [PlanUpdateChunk(title=PLAN_TITLE), *(t.chunk() for t in tasks)]
 
 
 def turn_id(persona: str, round_: int) -> str:
