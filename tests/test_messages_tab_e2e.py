@@ -203,3 +203,23 @@ def test_a_requester_who_cannot_see_the_uploaded_file_is_told_and_nothing_is_rea
     assert len(bot.anthropic.requests) == before, "no model call"
     assert downloads_of(bot.slack, file_id) == [], "nothing downloaded"
     assert speakers(bot.slack, asked_in) == []
+
+
+def test_a_link_that_cannot_be_read_is_answered_in_the_chat_and_reaches_no_model(bot: Bot) -> None:
+    """The answer is a reply in the chat, not an ephemeral: it stays after a reload, and a reply of the app's
+    is what ends Slack's status (else "is reading the doc…" would spin on after the failure)."""
+    channel = "DTABBADLINK"
+    root = new_chat(bot.slack, channel)
+    before = len(bot.anthropic.requests)
+    with bot.sender() as sender:
+        sender.im_message(f"<{bot.pages}/no-such-page>", channel, root)
+    (reply,) = bot.slack.wait_for(
+        lambda s: [c for c in posts(s, channel) if c.args.get("thread_ts") == root], timeout=30
+    )
+    assert "couldn't start the debate" in reply.args["text"] and "page not found" in reply.args["text"]
+    (status,) = [
+        c for c in bot.slack.calls_to("assistant.threads.setStatus") if c.args["channel_id"] == channel
+    ]
+    assert status.args["status"] == "is reading the doc…" and status.at < reply.at
+    assert not [e for e in bot.slack.ephemerals if e.get("channel") == channel]
+    assert len(bot.anthropic.requests) == before, "no model call"

@@ -108,7 +108,7 @@ async def stopped(
         public, private = wording.OUR_FAULT, None
     if public:
         await best_effort(post_notice(request.channel_id, request.thread_ts, public))
-    if private:
+    if private and not (public and request.chat):  # in a chat, the thread's notice is the requester's own
         await best_effort(tell_requester(request, private))
     if root_ts:
         await best_effort(update_root(request, root_ts, title, wording.STOPPED_ROOT))

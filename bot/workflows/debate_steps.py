@@ -88,9 +88,12 @@ async def post_notice(channel: str, thread_ts: str | None, text: Mrkdwn, emoji: 
 @DBOS.step()
 async def tell_requester(request: ThreadRequest, text: Mrkdwn, replace_ack: bool = False) -> None:
     """A message only the requester sees: through the command's `response_url` when there is one (it
-    reaches them even where the bot cannot post; `replace_ack` replaces the "Reading…" answer), else an
-    ephemeral in the thread."""
+    reaches them even where the bot cannot post; `replace_ack` replaces the "Reading…" answer), a reply in
+    a chat of the Messages tab (theirs alone), else an ephemeral in the thread."""
     post, poster = render.notice(text, ""), runtime.current().poster
+    if request.chat and request.thread_ts:
+        await post_once(request.channel_id, post, request.thread_ts)
+        return
     if request.response_url and await poster.respond(
         request.response_url, post, replace_original=replace_ack
     ):

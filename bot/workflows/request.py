@@ -29,6 +29,10 @@ class ThreadRequest(BaseModel):
     rereview: bool = False  # a re-review of the debate in `thread_ts`, of the doc as it is now
     # Commands and shortcuts: where to answer the requester alone, even in a channel the bot is not in.
     response_url: str | None = None
+    # Asked in a chat of the bot's Messages tab: that DM thread is the requester's alone, so what is for them
+    # alone is a reply there. It stays after a reload, as an ephemeral would not, and it ends Slack's
+    # "is reading the doc…" status, which only a reply of the app's clears.
+    chat: bool = False
 
 
 def digest_row(job: DigestJob) -> DigestRow:

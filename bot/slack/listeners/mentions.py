@@ -64,6 +64,7 @@ class Asked:
     tell: Callable[[Mrkdwn], Awaitable[None]]
     no_link: Mrkdwn = NO_LINK
     working: Callable[[], Awaitable[None]] | None = None  # shown while the request is taken (Slack's status)
+    chat: bool = False  # a chat of the Messages tab (`ThreadRequest.chat`)
 
 
 def register(app: AsyncApp, settings: Settings) -> None:
@@ -99,6 +100,7 @@ async def answer(settings: Settings, client: AsyncWebClient, asked: Asked, event
         channel_id=channel,
         thread_ts=thread_ts,
         link="",
+        chat=asked.chat,
     )
     if await workflows.exists(workflow_id):  # Slack delivered this event again: it is already being handled
         return

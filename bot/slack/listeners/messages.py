@@ -90,7 +90,9 @@ async def on_message(
         shown = await open_doors(channel, user)
         await post(shown.text, shown.blocks)
         return
-    asked = Asked(body["team_id"], body["event_id"], channel, thread_ts, user, post, NO_LINK, working)
+    asked = Asked(
+        body["team_id"], body["event_id"], channel, thread_ts, user, post, NO_LINK, working, chat=True
+    )
     await answer(runtime.current().settings, client, asked, event)
 
 
