@@ -3,9 +3,10 @@ given to its panel, and the consolidation on a cron schedule ("dreaming").
 
 Consolidation is a DBOS schedule (stored in the database, so replicas share it): DBOS gives each tick one
 workflow id, so a tick runs once however many workers fire it, and ticks run one at a time from their own
-queue (`names.LEDGER`), so each reads the version the one before it wrote. A run reads the ledger and the verdicts since
-the last version, makes one structured model call (`bot.debate.consolidation`), and writes a new version that
-keeps every earlier one (`docdebate ledger --history`, `--restore N`). Its cost counts toward the daily budget.
+queue (`names.LEDGER`), so each reads the version the one before it wrote. A run reads the ledger and the
+verdicts since the last version, makes one structured model call (`bot.debate.consolidation`), and writes a
+new version that keeps every earlier one (`docdebate ledger --history`, `--restore N`). Its cost counts
+toward the daily budget.
 """
 
 from __future__ import annotations

@@ -20,9 +20,9 @@ from bot.store import Store, sqlalchemy_url
 from bot.workflows import client, debate, digest, ledger, names, rereview
 
 QUEUE_POLL_S = 0.2
-DIGEST_QUEUE_POLL_S = (
-    1.0  # a digest may start a second late; polling less often leaves the database to debates
-)
+# Digests and ledger ticks may start a second late; polling their queues less often leaves the database to
+# debates.
+BACKGROUND_QUEUE_POLL_S = 1.0
 
 # Imported so that DBOS has registered them when it launches and recovers.
 WORKFLOWS = (
@@ -61,9 +61,9 @@ def launch(settings: Settings, poster: Poster, poll_calendars: bool) -> None:
     DBOS.register_queue(
         names.DEBATES, global_concurrency=settings.max_concurrent_debates, polling_interval_sec=QUEUE_POLL_S
     )
-    DBOS.register_queue(names.DIGESTS, concurrency=2, polling_interval_sec=DIGEST_QUEUE_POLL_S)
+    DBOS.register_queue(names.DIGESTS, concurrency=2, polling_interval_sec=BACKGROUND_QUEUE_POLL_S)
     # One tick at a time: each reads the version the one before it wrote, so none builds on a stale ledger.
-    DBOS.register_queue(names.LEDGER, global_concurrency=1, polling_interval_sec=DIGEST_QUEUE_POLL_S)
+    DBOS.register_queue(names.LEDGER, global_concurrency=1, polling_interval_sec=BACKGROUND_QUEUE_POLL_S)
     if poll_calendars:
         digest.schedule_calendar_pass(settings)
         ledger.schedule_consolidation(settings)
