@@ -164,6 +164,14 @@ def test_a_meeting_digest_goes_by_dm_to_the_attendees_who_can_read_the_doc(world
     assert len([r for r in world.anthropic.requests if r.body.get("output_config")]) == 1, "written once"
 
 
+def named_soon(seconds: int) -> tuple[str, float]:
+    """A time `seconds` from now as a user names it (their local time, whole seconds: the fake users' zone is
+    New York), and that moment as time.monotonic(): measured before the command, not after a slow ack."""
+    new_york, now = datetime.now(ZoneInfo("America/New_York")), time.monotonic()
+    when = (new_york + timedelta(seconds=seconds)).replace(microsecond=0)
+    return f"{when:%Y-%m-%dT%H:%M:%S}", now + (when - new_york).total_seconds()
+
+
 def test_a_meeting_digest_goes_to_the_channel_named_in_its_html_description(world: World) -> None:
     add_doc(world.google, "1DocForChannelDigest01", readers=None)
     world.start()
@@ -208,10 +216,8 @@ def test_digest_now_and_scheduled_digests_with_list_and_cancel(world: World) -> 
     )
     assert not world.posts_to("CNOPE"), "carol cannot open the doc: no digest anywhere"
 
-    new_york = datetime.now(ZoneInfo("America/New_York"))  # the fake's default time zone for users
-    soon = (new_york + timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    soon, due = named_soon(5)
     ack = sender.slash_command(f"schedule <{link}> {soon} <#CSOON|soon>", channel_id="CHERE", user_id="U201")
-    due = time.monotonic() + 5
     assert "I'll post a silent-read digest" in ack.text, ack.text
     later = sender.slash_command(f"schedule <{link}> in 2h", channel_id="CLATER", user_id="U201")
     assert "I'll post" in later.text
@@ -236,11 +242,10 @@ def test_restart_between_scheduling_and_posting_and_two_processes_post_each_dige
     add_doc(world.google, "1DocForRestartDigest1", readers=None)
     link = doc_link("1DocForRestartDigest1")
     url = world.start()
-    soon = (datetime.now(ZoneInfo("America/New_York")) + timedelta(seconds=8)).strftime("%Y-%m-%dT%H:%M:%S")
+    soon, due = named_soon(8)
     ack = SlackSender(url, SECRET, slack=world.slack).slash_command(
         f"schedule <{link}> {soon}", channel_id="CRESTART", user_id="U201"
     )
-    due = time.monotonic() + 8
     assert "I'll post" in ack.text
     world.kill()  # kill -9 while the digest sleeps
     world.start()
